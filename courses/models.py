@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.fields import StreamField
+from wagtail.models import AbstractGroupApprovalTask, Page
+from wagtail.search import index
+
+from .blocks import LessonBodyBlock
+
+
+class LearnerOnlyPageMixin:
+    """Pages that only a signed-in person with a verified e-mail address may read."""
+
+    def serve(self, request, *args, **kwargs):
+        from . import access
+
+        refusal = access.learner_refusal(request)
+        if refusal is not None:
+            return refusal
+        return super().serve(request, *args, **kwargs)
+
+
+class ProgrammeIndexPage(Page):
+    """The home page: lists the training programmes of the site."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["courses.ProgrammePage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("programme index")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["programmes"] = ProgrammePage.objects.child_of(self).live().order_by("path")
+        return context
+
+
+class ProgrammePage(LearnerOnlyPageMixin, Page):
+    """One medicine's training programme, built from one safety communication."""
+
+    product = models.CharField(_("medicine"), max_length=200)
+    summary = models.TextField(_("summary"))
+    source_title = models.CharField(_("title of the safety communication"), max_length=300)
+    source_sender = models.CharField(_("sender"), max_length=200)
+    source_date = models.DateField(_("date of the safety communication"))
+    source_authority = models.CharField(_("authority"), max_length=300)
+    attestation_validity_months = models.PositiveSmallIntegerField(
+        _("attestation validity (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("quiz pass mark (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    questions_per_topic = models.PositiveSmallIntegerField(
+        _("questions drawn per topic"), default=2, validators=[MinValueValidator(1)]
+    )
+    attempts_before_cooldown = models.PositiveSmallIntegerField(
+        _("attempts before a cooldown"), default=3, validators=[MinValueValidator(1)]
+    )
+    cooldown_hours = models.PositiveSmallIntegerField(_("cooldown (hours)"), default=24)
+    attempt_lifetime_minutes = models.PositiveSmallIntegerField(
+        _("attempt lifetime (minutes)"), default=120, validators=[MinValueValidator(5)]
+    )
+    shuffle = models.BooleanField(
+        _("shuffle questions and options"), default=True
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("product"),
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("source_title"),
+                FieldPanel("source_sender"),
+                FieldPanel("source_date"),
+                FieldPanel("source_authority"),
+            ],
+            heading=_("Source safety communication"),
+        ),
+    ]
+    rules_panels = [
+        FieldPanel("attestation_validity_months"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("questions_per_topic"),
+                FieldPanel("attempts_before_cooldown"),
+                FieldPanel("cooldown_hours"),
+                FieldPanel("attempt_lifetime_minutes"),
+                FieldPanel("shuffle"),
+            ],
+            heading=_("Quiz rules"),
+            help_text=_(
+                "The rules of the default-language (Norwegian) version apply to every "
+                "language version of the programme."
+            ),
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(rules_panels, heading=_("Quiz and attestation")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+        ]
+    )
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("product")]
+    parent_page_types = ["courses.ProgrammeIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("training programme")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import programme_progress
+
+        context = super().get_context(request, *args, **kwargs)
+        context["progress"] = programme_progress(user=request.user, programme=self)
+        return context
+
+
+class LessonPage(LearnerOnlyPageMixin, Page):
+    """A lesson of a programme; read in order, confirmed at its end."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    body = StreamField(LessonBodyBlock(), verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["courses.ProgrammePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("lesson")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import lesson_position
+
+        context = super().get_context(request, *args, **kwargs)
+        context["position"] = lesson_position(user=request.user, lesson=self)
+        return context
+
+
+class LessonProgress(models.Model):
+    """A lesson a learner confirmed as read. Keyed by translation, so it holds in every language."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    programme_key = models.UUIDField(_("programme"), db_index=True)
+    lesson_key = models.UUIDField(_("lesson"))
+    read_at = models.DateTimeField(_("read at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lesson read")
+        verbose_name_plural = _("lessons read")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson_key"], name="unique_lesson_read_per_user")
+        ]
+
+
+class PeerReviewTask(AbstractGroupApprovalTask):
+    """Group approval where the person who submitted cannot approve their own change."""
+
+    def _requested_by_user(self, obj, user) -> bool:
+        state = getattr(obj, "current_workflow_state", None)
+        return state is not None and state.requested_by_id == user.pk
+
+    def get_actions(self, obj, user):
+        if self._requested_by_user(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        return states.exclude(workflow_state__requested_by=user)
+
+    @classmethod
+    def get_description(cls):
+        return _("Another member of the chosen groups must approve; nobody approves their own change")
+
+    class Meta:
+        verbose_name = _("peer review task")
+        verbose_name_plural = _("peer review tasks")
+

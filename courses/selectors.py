@@ -1,0 +1,107 @@
+"""Read-only questions about programmes and a learner's progress through them."""
+
+from dataclasses import dataclass, field
+
+from .models import LessonPage, LessonProgress, ProgrammePage
+
+
+@dataclass(frozen=True)
+class ProgrammeProgress:
+    lessons: list
+    read_keys: frozenset = field(default_factory=frozenset)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def read_count(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.translation_key in self.read_keys)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.read_count / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.read_count == self.total
+
+    @property
+    def started(self) -> bool:
+        return self.read_count > 0
+
+    @property
+    def next_lesson(self):
+        """The first lesson, in order, not yet read: where to continue."""
+        return next((lesson for lesson in self.lessons if lesson.translation_key not in self.read_keys), None)
+
+    def is_read(self, lesson) -> bool:
+        return lesson.translation_key in self.read_keys
+
+
+def programme_lessons(*, programme: ProgrammePage) -> list:
+    """The programme's published lessons in reading order (one query)."""
+    return list(LessonPage.objects.child_of(programme).live().order_by("path"))
+
+
+def read_lesson_keys(*, user, programme_key) -> frozenset:
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        LessonProgress.objects.filter(user=user, programme_key=programme_key).values_list(
+            "lesson_key", flat=True
+        )
+    )
+
+
+def programme_progress(*, user, programme: ProgrammePage) -> ProgrammeProgress:
+    """How far the user has read in this programme; two queries whatever the number of lessons."""
+    return ProgrammeProgress(
+        lessons=programme_lessons(programme=programme),
+        read_keys=read_lesson_keys(user=user, programme_key=programme.translation_key),
+    )
+
+
+@dataclass(frozen=True)
+class LessonPosition:
+    programme: ProgrammePage
+    progress: ProgrammeProgress
+    index: int
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    @property
+    def previous(self):
+        return self.progress.lessons[self.index - 1] if self.index > 0 else None
+
+    @property
+    def next(self):
+        lessons = self.progress.lessons
+        return lessons[self.index + 1] if self.index + 1 < len(lessons) else None
+
+    @property
+    def is_read(self) -> bool:
+        return self.progress.is_read(self.progress.lessons[self.index])
+
+
+def lesson_position(*, user, lesson: LessonPage) -> LessonPosition:
+    programme = ProgrammePage.objects.parent_of(lesson).get()
+    progress = programme_progress(user=user, programme=programme)
+    index = next(i for i, item in enumerate(progress.lessons) if item.pk == lesson.pk)
+    return LessonPosition(programme=programme, progress=progress, index=index)
+
+
+def programme_for_slug(*, slug: str, locale) -> ProgrammePage | None:
+    return ProgrammePage.objects.live().filter(slug=slug, locale=locale).first()
+
+
+def programme_in_default_locale(*, programme: ProgrammePage) -> ProgrammePage:
+    """The version whose rules apply to every language (the default locale's)."""
+    from wagtail.models import Locale
+
+    default = Locale.get_default()
+    if programme.locale_id == default.pk:
+        return programme
+    return programme.get_translation_or_none(default) or programme

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import User, validate_hpr_number
+
+
+class PrescriberSignupForm(forms.Form):
+    """Extra sign-up fields; allauth mixes this into its own sign-up form."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    profession = forms.ChoiceField(
+        label=_("Profession"),
+        choices=User.Profession.choices,
+        initial=User.Profession.PHYSICIAN,
+        widget=forms.RadioSelect,
+    )
+    profession_other = forms.CharField(
+        label=_("Other profession"),
+        max_length=100,
+        required=False,
+        help_text=_("Only if you chose “Other”."),
+    )
+    hpr_number = forms.CharField(
+        label=_("HPR number"),
+        max_length=20,
+        help_text=_("Your number in the Norwegian health personnel register (7 to 9 digits)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    workplace = forms.CharField(
+        label=_("Workplace"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+    field_order = [
+        "full_name",
+        "email",
+        "profession",
+        "profession_other",
+        "hpr_number",
+        "workplace",
+        "password1",
+        "password2",
+    ]
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your full name."))
+        return name
+
+    def clean_hpr_number(self):
+        hpr = self.cleaned_data["hpr_number"].strip()
+        validate_hpr_number(hpr)
+        if get_user_model().objects.filter(hpr_number=hpr).exists():
+            raise forms.ValidationError(
+                _("This HPR number is already registered. Log in, or reset your password."),
+                code="hpr_taken",
+            )
+        return hpr
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("profession") == User.Profession.OTHER and not cleaned.get(
+            "profession_other", ""
+        ).strip():
+            self.add_error("profession_other", _("Please tell us your profession."))
+        if cleaned.get("profession") == User.Profession.PHYSICIAN:
+            cleaned["profession_other"] = ""
+        return cleaned
+
+    def signup(self, request, user):
+        """Called by allauth after the user is saved; the adapter already stored our fields."""

@@ -1,0 +1,28 @@
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """One link per site language to this same page in that language."""
+    request = context.get("request")
+    current = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    page = context.get("page")
+    page_urls = {}
+    if page is not None and getattr(page, "pk", None):
+        for translation in page.get_translations(inclusive=True).live().select_related("locale"):
+            page_urls[translation.locale.language_code] = translation.get_url(request)
+    links = []
+    for code, name in settings.LANGUAGES:
+        if code in page_urls:
+            url = page_urls[code]
+        elif request is not None:
+            url = translate_url(request.get_full_path(), code)
+        else:
+            url = f"/{code}/"
+        links.append({"code": code, "name": name, "url": url, "current": code == current})
+    return links

@@ -1,0 +1,32 @@
+from django import forms
+from django.utils.translation import gettext as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+
+class QuestionForm(WagtailAdminModelForm):
+    """Checks that the options marked correct fit the question type."""
+
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("options") if hasattr(self, "formsets") else None
+        if formset is None or not formset.is_valid():
+            return cleaned
+        options = [
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        correct = sum(1 for option in options if option.get("is_correct"))
+        kind = cleaned.get("kind")
+        keys = [option.get("key") for option in options]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(_("Each option needs its own reference (a, b, c …)."))
+        if kind in ("single", "true_false") and correct != 1:
+            raise forms.ValidationError(_("Mark exactly one option as correct for this question type."))
+        if kind == "true_false" and len(options) != 2:
+            raise forms.ValidationError(_("A true-or-false question has exactly two options."))
+        if kind == "multiple" and (correct < 2 or correct == len(options)):
+            raise forms.ValidationError(
+                _("A multiple-choice question needs at least two correct options and at least one wrong one.")
+            )
+        return cleaned

@@ -1,0 +1,223 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import (
+    DraftStateMixin,
+    Orderable,
+    RevisionMixin,
+    TranslatableMixin,
+    WorkflowMixin,
+)
+from wagtail.search import index
+
+from .forms import QuestionForm
+
+
+class Topic(TranslatableMixin, models.Model):
+    """A part of a programme's syllabus that the quiz draws questions from."""
+
+    programme = models.ForeignKey(
+        "courses.ProgrammePage",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="quiz_topics",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [FieldPanel("programme"), FieldPanel("name"), FieldPanel("sort_order")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class QuestionQuerySet(models.QuerySet):
+    def drawable(self):
+        """Published, not retired: what a new attempt may draw."""
+        return self.filter(live=True, active=True)
+
+
+class Question(
+    WorkflowMixin, DraftStateMixin, RevisionMixin, TranslatableMixin, index.Indexed, ClusterableModel
+):
+    """A quiz question; its language versions are linked as translations of one another."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        TRUE_FALSE = "true_false", _("True or false")
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="questions"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SINGLE)
+    text = models.TextField(_("question"))
+    rationale = models.TextField(
+        _("rationale"), help_text=_("Shown to the learner after submission.")
+    )
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        verbose_name=_("lesson that teaches it"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    critical = models.BooleanField(
+        _("critical"),
+        default=False,
+        help_text=_("A learner who gets a critical question wrong fails, whatever the score."),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired questions are no longer drawn.")
+    )
+    key = models.SlugField(
+        _("reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("Stable reference used when the programme content is loaded."),
+    )
+
+    objects = QuestionQuerySet.as_manager()
+    base_form_class = QuestionForm
+
+    panels = [
+        FieldPanel("topic"),
+        FieldPanel("kind"),
+        FieldPanel("text"),
+        InlinePanel("options", label=_("Options"), min_num=2),
+        FieldPanel("rationale"),
+        FieldPanel("lesson"),
+        MultiFieldPanel([FieldPanel("critical"), FieldPanel("active")], heading=_("Status")),
+    ]
+    search_fields = [index.SearchField("text"), index.SearchField("rationale")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        permissions = [("view_item_statistics", _("Can view item statistics"))]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Option(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="options")
+    key = models.CharField(
+        _("reference"),
+        max_length=20,
+        help_text=_("Short code shared by the language versions of this option, e.g. a, b, c."),
+    )
+    text = models.CharField(_("text"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    panels = [FieldPanel("key"), FieldPanel("text"), FieldPanel("is_correct")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+
+    def __str__(self):
+        return self.text
+
+
+class Attempt(models.Model):
+    """One sitting of a programme's quiz, with its questions frozen when it starts."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts"
+    )
+    programme = models.ForeignKey(
+        "courses.ProgrammePage", on_delete=models.PROTECT, related_name="quiz_attempts"
+    )
+    programme_key = models.UUIDField(db_index=True)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    pass_mark = models.PositiveSmallIntegerField()
+    question_count = models.PositiveSmallIntegerField(default=0)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="Share correct, 0 to 1.")
+    passed = models.BooleanField(null=True, blank=True)
+    critical_missed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "programme_key"],
+                condition=models.Q(status="in_progress"),
+                name="one_open_attempt_per_user_and_programme",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "programme_key", "status"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def score_percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+
+class AttemptQuestion(models.Model):
+    """A question as it was when the attempt started: text, option order and correct answers."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, null=True, on_delete=models.SET_NULL, related_name="+")
+    question_key = models.UUIDField(db_index=True)
+    topic_key = models.UUIDField()
+    topic_name = models.CharField(max_length=200)
+    topic_order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Question.Kind.choices)
+    text = models.TextField()
+    rationale = models.TextField()
+    critical = models.BooleanField()
+    lesson_key = models.UUIDField(null=True)
+    lesson_title = models.CharField(max_length=255, blank=True)
+    options = models.JSONField(help_text="[{id, key, text}] in the order shown.")
+    correct_option_ids = models.JSONField()
+    is_correct = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="unique_position_in_attempt")
+        ]
+
+    def option_ids(self) -> set[int]:
+        return {option["id"] for option in self.options}
+
+
+class AttemptChoice(models.Model):
+    """An option the learner chose; one row each, so choices can be counted in the database."""
+
+    item = models.ForeignKey(AttemptQuestion, on_delete=models.CASCADE, related_name="choices")
+    option_id = models.BigIntegerField()
+    option_key = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "option_id"], name="unique_choice_per_item")
+        ]
+

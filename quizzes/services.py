@@ -1,0 +1,216 @@
+"""State changes for quizzes: start an attempt (snapshot), submit it (score once)."""
+
+import random
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from courses.selectors import programme_in_default_locale
+
+from . import scoring, selectors
+from .models import Attempt, AttemptChoice, AttemptQuestion
+from .signals import quiz_passed
+
+
+class QuizError(Exception):
+    """A refusal the learner should see, with the HTTP status that fits it."""
+
+    status = 400
+
+    def __init__(self, message: str, *, code: str = "invalid", status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotEligible(QuizError):
+    status = 403
+
+
+class InvalidAnswers(QuizError):
+    status = 400
+
+
+class AttemptClosed(QuizError):
+    status = 409
+
+
+def attempt_expire_stale(*, user, programme_key, now=None) -> int:
+    """Close the user's attempts whose time ran out; they count as failed attempts."""
+    now = now or timezone.now()
+    return Attempt.objects.filter(
+        user=user,
+        programme_key=programme_key,
+        status=Attempt.Status.IN_PROGRESS,
+        expires_at__lte=now,
+    ).update(status=Attempt.Status.EXPIRED, ended_at=now, passed=False)
+
+
+def _draw(*, questions, per_topic: int, shuffle: bool, rng) -> list:
+    by_topic: dict = {}
+    for question in questions:
+        by_topic.setdefault(question.topic.translation_key, []).append(question)
+    drawn = []
+    for topic_questions in sorted(by_topic.values(), key=lambda qs: (qs[0].topic.sort_order, qs[0].topic.pk)):
+        topic_questions.sort(key=lambda q: q.pk)
+        drawn.extend(rng.sample(topic_questions, min(per_topic, len(topic_questions))))
+    if shuffle:
+        rng.shuffle(drawn)
+    return drawn
+
+
+def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
+    """Start the quiz, or resume the attempt already open. Snapshots questions and answers."""
+    now = now or timezone.now()
+    rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - shuffling, not secrets
+    key = programme.translation_key
+    with transaction.atomic():
+        attempt_expire_stale(user=user, programme_key=key, now=now)
+        existing = selectors.open_attempt(user=user, programme_key=key, now=now)
+        if existing is not None:
+            return existing
+        eligibility = selectors.quiz_eligibility(user=user, programme=programme, now=now)
+        if not eligibility.ok:
+            raise NotEligible(eligibility.reason, code=eligibility.code)
+        rules = selectors.quiz_rules(programme=programme)
+        locale = programme.locale
+        questions = list(selectors.drawable_questions(programme=programme, locale=locale))
+        drawn = _draw(questions=questions, per_topic=rules.questions_per_topic, shuffle=rules.shuffle, rng=rng)
+        if not drawn:
+            raise NotEligible(_("The quiz has no questions yet. Please try again later."), code="no_questions")
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    user=user,
+                    programme=programme_in_default_locale(programme=programme),
+                    programme_key=key,
+                    language=locale.language_code,
+                    started_at=now,
+                    expires_at=now + rules.lifetime,
+                    pass_mark=rules.pass_mark,
+                    question_count=len(drawn),
+                )
+        except IntegrityError:
+            # Another request opened an attempt at the same moment: resume that one.
+            return Attempt.objects.get(user=user, programme_key=key, status=Attempt.Status.IN_PROGRESS)
+        items = []
+        for position, question in enumerate(drawn, start=1):
+            options = list(question.options.all())
+            if rules.shuffle and question.kind != question.Kind.TRUE_FALSE:
+                rng.shuffle(options)
+            items.append(
+                AttemptQuestion(
+                    attempt=attempt,
+                    position=position,
+                    question=question,
+                    question_key=question.translation_key,
+                    topic_key=question.topic.translation_key,
+                    topic_name=question.topic.name,
+                    topic_order=question.topic.sort_order,
+                    kind=question.kind,
+                    text=question.text,
+                    rationale=question.rationale,
+                    critical=question.critical,
+                    lesson_key=question.lesson.translation_key if question.lesson else None,
+                    lesson_title=question.lesson.title if question.lesson else "",
+                    options=[{"id": o.pk, "key": o.key, "text": o.text} for o in options],
+                    correct_option_ids=[o.pk for o in options if o.is_correct],
+                )
+            )
+        AttemptQuestion.objects.bulk_create(items)
+    return attempt
+
+
+def _validate(*, items, answers: dict) -> dict:
+    """Map each item to the option ids chosen, refusing anything that is not part of the attempt."""
+    by_id = {str(item.pk): item for item in items}
+    unknown = set(answers) - set(by_id)
+    if unknown:
+        raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_question")
+    chosen: dict = {}
+    missing = []
+    for item_id, item in by_id.items():
+        raw = answers.get(item_id, [])
+        if not raw:
+            missing.append(item.position)
+            continue
+        try:
+            ids = {int(value) for value in raw}
+        except (TypeError, ValueError):
+            raise InvalidAnswers(_("The answers do not belong to this attempt."), code="bad_option") from None
+        if not ids <= item.option_ids():
+            raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_option")
+        if item.kind != "multiple" and len(ids) != 1:
+            raise InvalidAnswers(
+                _("Question %(n)s takes exactly one answer.") % {"n": item.position}, code="one_answer"
+            )
+        chosen[item] = ids
+    if missing:
+        raise InvalidAnswers(
+            _("Answer every question before you submit. Unanswered: %(numbers)s.")
+            % {"numbers": ", ".join(str(n) for n in missing)},
+            code="missing",
+        )
+    return chosen
+
+
+def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
+    """Score an attempt from its snapshot, exactly once. Nothing is saved if anything is wrong.
+
+    Constant number of queries: claim the attempt, read its items, write choices,
+    write item results, write the attempt's result.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .filter(pk=attempt_id, user=user)
+            .select_related("programme")
+            .first()
+        )
+        if attempt is None:
+            raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
+        if attempt.status == Attempt.Status.SUBMITTED:
+            raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
+        if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
+            raise AttemptClosed(
+                _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
+            )
+        items = list(attempt.items.all())
+        chosen = _validate(items=items, answers=answers)
+
+        results = []
+        choices = []
+        for item in items:
+            ids = chosen[item]
+            item.is_correct = scoring.item_is_correct(correct_ids=item.correct_option_ids, selected_ids=ids)
+            results.append((item.is_correct, item.critical))
+            keys = {o["id"]: o["key"] for o in item.options}
+            choices.extend(AttemptChoice(item=item, option_id=i, option_key=keys[i]) for i in sorted(ids))
+        outcome = scoring.decide(results=results, pass_mark=attempt.pass_mark)
+
+        # The claim: only one request can move the attempt out of "in progress".
+        claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+            status=Attempt.Status.SUBMITTED,
+            ended_at=now,
+            correct_count=outcome.correct,
+            score=outcome.score,
+            passed=outcome.passed,
+            critical_missed=outcome.critical_missed,
+        )
+        if claimed != 1:
+            raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
+        AttemptChoice.objects.bulk_create(choices)
+        AttemptQuestion.objects.bulk_update(items, ["is_correct"])
+        attempt.status = Attempt.Status.SUBMITTED
+        attempt.ended_at = now
+        attempt.correct_count = outcome.correct
+        attempt.score = outcome.score
+        attempt.passed = outcome.passed
+        attempt.critical_missed = outcome.critical_missed
+        if outcome.passed:
+            quiz_passed.send(sender=Attempt, attempt=attempt)
+    return attempt

@@ -1,0 +1,58 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .admin_views import ItemStatisticsView
+from .models import Question, Topic
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "folder-open-inverse"
+    menu_label = _("Topics")
+    list_display = ["name", "programme", "sort_order", "locale"]
+    list_filter = ["programme", "locale"]
+    search_fields = ["name"]
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("Questions")
+    list_display = ["text", "topic", "kind", "critical", "active", "live", "locale"]
+    list_filter = ["topic", "kind", "critical", "active", "live", "locale"]
+    search_fields = ["text", "rationale"]
+    list_per_page = 50
+
+
+class QuizViewSetGroup(SnippetViewSetGroup):
+    items = (QuestionViewSet, TopicViewSet)
+    menu_icon = "help"
+    menu_label = _("Quizzes")
+    menu_name = "quizzes"
+
+
+register_snippet(QuizViewSetGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_item_statistics_url():
+    return [path("quizzes/statistics/", ItemStatisticsView.as_view(), name="quizzes_item_statistics")]
+
+
+class ItemStatisticsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("quizzes.view_item_statistics")
+
+
+@hooks.register("register_admin_menu_item")
+def register_item_statistics_menu_item():
+    return ItemStatisticsMenuItem(
+        _("Item statistics"),
+        reverse("quizzes_item_statistics"),
+        icon_name="list-ul",
+        order=310,
+    )
