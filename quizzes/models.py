@@ -29,6 +29,12 @@ class Topic(TranslatableMixin, models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    key = models.SlugField(
+        _("reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("Stable reference used when the programme content is loaded."),
+    )
 
     panels = [FieldPanel("programme"), FieldPanel("name"), FieldPanel("sort_order")]
 

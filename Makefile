@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+
+
+.PHONY: run serve install messages makemessages setup test test-fast lint format check bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+makemessages: install
+	$(MANAGE) makemessages -l nb -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+
+setup: messages
+	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) load_programme
+	$(MANAGE) seed_demo
+
+run: setup
+	@echo "Serving on http://127.0.0.1:8000/ — e-mails (sign-up verification links) are printed below."
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: messages
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check $$(git ls-files '*.html')
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djhtml $$(git ls-files '*.html')
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

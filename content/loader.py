@@ -1,0 +1,338 @@
+"""Create or update a programme (pages, topics, questions) from the files in content/<programme>/.
+
+Every change goes through Wagtail revisions. Loading the same files twice changes nothing.
+A page or question that a person has edited since the last load is left alone unless forced,
+so running ``make run`` again never overwrites Medical affairs' work.
+"""
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from wagtail.models import Locale, Page, Site
+
+from courses.blocks import LessonBodyBlock
+from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
+from quizzes.models import Option, Question, Topic
+
+CONTENT_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("nb", "en")
+INDEX_TITLES = {"nb": "Opplæring for forskrivere", "en": "Prescriber training"}
+INDEX_INTROS = {
+    "nb": "Obligatorisk opplæring for leger som forskriver legemidler med særskilte sikkerhetskrav.",
+    "en": "Mandatory training for physicians who prescribe medicines with special safety requirements.",
+}
+INDEX_SLUGS = {"nb": "forside", "en": "home"}
+
+
+@dataclass
+class Report:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list = field(default_factory=list)
+
+    def __str__(self):
+        lines = [
+            f"created {len(self.created)}, updated {len(self.updated)}, "
+            f"unchanged {self.unchanged}, kept (edited in the admin) {len(self.skipped)}"
+        ]
+        lines += [f"  kept: {item}" for item in self.skipped]
+        return "\n".join(lines)
+
+
+def read_files(directory: Path, language: str) -> tuple[dict, dict]:
+    with open(directory / f"programme.{language}.toml", "rb") as f:
+        programme = tomllib.load(f)
+    with open(directory / f"questions.{language}.toml", "rb") as f:
+        questions = tomllib.load(f)
+    return programme, questions
+
+
+def ensure_locales() -> dict:
+    default = Locale.get_default()
+    locales = {default.language_code: default}
+    for code in LANGUAGES:
+        if code not in locales:
+            locales[code], _ = Locale.objects.get_or_create(language_code=code)
+    return locales
+
+
+def _strip_ids(value):
+    if isinstance(value, dict):
+        return {k: _strip_ids(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_strip_ids(v) for v in value]
+    return value
+
+
+def normalise_body(raw_blocks) -> str:
+    block = LessonBodyBlock()
+    return json.dumps(_strip_ids(block.get_prep_value(block.to_python(raw_blocks))), sort_keys=True)
+
+
+def body_blocks(blocks: list, programme: dict) -> list:
+    """Translate the content file's blocks into StreamField raw data."""
+    raw = []
+    for item in blocks:
+        kind = item["type"]
+        if kind == "text":
+            raw.append({"type": "text", "value": item["html"]})
+        elif kind == "key_message":
+            raw.append({"type": "key_message", "value": {"heading": item["heading"], "text": item["html"]}})
+        elif kind == "checklist":
+            raw.append({"type": "checklist", "value": {"heading": item["heading"], "items": item["items"]}})
+        elif kind == "table":
+            raw.append(
+                {
+                    "type": "table",
+                    "value": {
+                        "caption": item.get("caption", ""),
+                        "columns": [{"type": "text", "heading": h} for h in item["columns"]],
+                        "rows": [{"values": list(row)} for row in item["rows"]],
+                    },
+                }
+            )
+        elif kind == "citation":
+            raw.append(
+                {
+                    "type": "citation",
+                    "value": {
+                        "source_title": programme["source_title"],
+                        "sender": programme["source_sender"],
+                        "date": programme["source_date"].isoformat(),
+                        "authority": programme.get("source_authority", ""),
+                        "section": item.get("section", ""),
+                    },
+                }
+            )
+        else:
+            raise ValueError(f"Unknown block type {kind!r} in the content files.")
+    return raw
+
+
+class Loader:
+    def __init__(self, *, directory: Path, force: bool = False):
+        self.directory = directory
+        self.force = force
+        self.report = Report()
+
+    # -- helpers -------------------------------------------------------------------------
+    def _edited_by_person(self, obj) -> bool:
+        revision = obj.latest_revision
+        return revision is not None and revision.user_id is not None
+
+    def _publish(self, obj, label: str, *, new: bool):
+        obj.save_revision(user=None, log_action=True).publish(user=None)
+        (self.report.created if new else self.report.updated).append(label)
+
+    def _apply(self, obj, values: dict, label: str, *, compare=None) -> bool:
+        """Set values on an existing object and publish a revision if anything differs."""
+        compare = compare or {}
+        differs = any(getattr(obj, k) != v for k, v in values.items() if k not in compare)
+        differs = differs or any(fn(obj) != v for k, (fn, v) in compare.items())
+        if not differs and obj.live:
+            self.report.unchanged += 1
+            return False
+        if self._edited_by_person(obj) and not self.force:
+            self.report.skipped.append(label)
+            return False
+        for k, v in values.items():
+            setattr(obj, k, v)
+        self._publish(obj, label, new=False)
+        return True
+
+    # -- pages ---------------------------------------------------------------------------
+    def index_page(self, locale, source=None) -> ProgrammeIndexPage:
+        code = locale.language_code
+        existing = ProgrammeIndexPage.objects.filter(locale=locale, depth=2).first()
+        if existing:
+            return existing
+        root = Page.get_first_root_node()
+        page = ProgrammeIndexPage(
+            title=INDEX_TITLES.get(code, INDEX_TITLES["en"]),
+            slug=INDEX_SLUGS.get(code, code),
+            intro=INDEX_INTROS.get(code, ""),
+            locale=locale,
+        )
+        if source is not None:
+            page.translation_key = source.translation_key
+        root.add_child(instance=page)
+        self._publish(page, f"index ({code})", new=True)
+        return page
+
+    def point_site_at(self, index: ProgrammeIndexPage):
+        # Wagtail's sample "Welcome" page is not ours: replace it.
+        Page.objects.filter(depth=2, content_type__model="page", content_type__app_label="wagtailcore").exclude(
+            pk=index.pk
+        ).delete()
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(hostname="localhost", port=80, root_page=index, is_default_site=True, site_name="LMS")
+        elif site.root_page_id != index.pk:
+            site.root_page = index
+            site.save()
+
+    def programme_page(self, index, data: dict, source=None) -> ProgrammePage:
+        info = data["programme"]
+        values = {
+            "title": info["title"],
+            "product": info["product"],
+            "summary": info["summary"],
+            "source_title": info["source_title"],
+            "source_sender": info["source_sender"],
+            "source_date": info["source_date"],
+            "source_authority": info["source_authority"],
+            "attestation_validity_months": info.get("attestation_validity_months", 12),
+            "pass_mark": info.get("pass_mark", 80),
+        }
+        page = ProgrammePage.objects.child_of(index).filter(slug=info["slug"]).first()
+        if page is None and source is not None:
+            page = ProgrammePage.objects.filter(translation_key=source.translation_key, locale=index.locale).first()
+        label = f"programme {info['slug']} ({index.locale.language_code})"
+        if page is None:
+            page = ProgrammePage(slug=info["slug"], locale=index.locale, **values)
+            if source is not None:
+                page.translation_key = source.translation_key
+            index.add_child(instance=page)
+            self._publish(page, label, new=True)
+            return page
+        self._apply(page, values, label)
+        return page
+
+    def lesson_pages(self, programme, data: dict, sources=None) -> dict:
+        info = data["programme"]
+        lessons = {}
+        for position, lesson in enumerate(data["lessons"]):
+            source = (sources or {}).get(lesson["key"])
+            raw = body_blocks(lesson["body"], info)
+            values = {"title": lesson["title"], "intro": lesson.get("intro", "")}
+            page = None
+            if source is not None:
+                page = LessonPage.objects.filter(translation_key=source.translation_key, locale=programme.locale).first()
+            if page is None:
+                page = LessonPage.objects.child_of(programme).filter(slug=lesson["slug"]).first()
+            label = f"lesson {lesson['slug']} ({programme.locale.language_code})"
+            if page is None:
+                page = LessonPage(slug=lesson["slug"], locale=programme.locale, body=raw, **values)
+                if source is not None:
+                    page.translation_key = source.translation_key
+                programme.add_child(instance=page)
+                self._publish(page, label, new=True)
+            else:
+                values["slug"] = lesson["slug"]
+                wanted_body = normalise_body(raw)
+                compare = {"body": (lambda p: normalise_body(p.body.get_prep_value()), wanted_body)}
+                if self._apply_lesson(page, values, raw, compare, label):
+                    page.refresh_from_db()
+            lessons[lesson["key"]] = page
+            self._keep_order(programme, page, position)
+        return lessons
+
+    def _apply_lesson(self, page, values, raw, compare, label) -> bool:
+        values_with_body = dict(values, body=raw)
+        return self._apply(page, values_with_body, label, compare=compare)
+
+    def _keep_order(self, programme, page, position: int):
+        siblings = list(LessonPage.objects.child_of(programme).order_by("path").values_list("pk", flat=True))
+        if siblings.index(page.pk) != position:
+            if position == 0:
+                page.move(Page.objects.get(pk=siblings[0]), pos="left")
+            else:
+                page.move(Page.objects.get(pk=siblings[position - 1]), pos="right")
+
+    # -- quiz bank -----------------------------------------------------------------------
+    def topics(self, programme, data: dict, sources=None) -> dict:
+        result = {}
+        for order, item in enumerate(data["topics"]):
+            source = (sources or {}).get(item["key"])
+            topic = Topic.objects.filter(locale=programme.locale, key=item["key"], programme__translation_key=programme.translation_key).first()
+            if topic is None:
+                topic = Topic(locale=programme.locale, key=item["key"], programme=programme, name=item["name"], sort_order=order)
+                if source is not None:
+                    topic.translation_key = source.translation_key
+                topic.save()
+                self.report.created.append(f"topic {item['key']} ({programme.locale.language_code})")
+            elif (topic.name, topic.sort_order, topic.programme_id) != (item["name"], order, programme.pk):
+                topic.name, topic.sort_order, topic.programme = item["name"], order, programme
+                topic.save()
+                self.report.updated.append(f"topic {item['key']} ({programme.locale.language_code})")
+            else:
+                self.report.unchanged += 1
+            result[item["key"]] = topic
+        return result
+
+    def questions(self, programme, data: dict, topics: dict, lessons: dict, sources=None) -> dict:
+        result = {}
+        code = programme.locale.language_code
+        for item in data["questions"]:
+            source = (sources or {}).get(item["key"])
+            values = {
+                "topic": topics[item["topic"]],
+                "kind": item["kind"],
+                "text": item["text"],
+                "rationale": item["rationale"],
+                "lesson": lessons.get(item.get("lesson")),
+                "critical": item.get("critical", False),
+            }
+            options = [(o["key"], o["text"], bool(o.get("correct", False))) for o in item["options"]]
+            question = Question.objects.filter(
+                locale=programme.locale, key=item["key"], topic__programme__translation_key=programme.translation_key
+            ).first()
+            label = f"question {item['key']} ({code})"
+            if question is None:
+                question = Question(locale=programme.locale, key=item["key"], active=True, **values)
+                if source is not None:
+                    question.translation_key = source.translation_key
+                question.options = [Option(key=k, text=t, is_correct=c) for k, t, c in options]
+                question.save()
+                self._publish(question, label, new=True)
+            else:
+                current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
+                compare = {"options": (lambda q, current=current: current, options)}
+                if current != options or any(getattr(question, k) != v for k, v in values.items()) or not question.live:
+                    if self._edited_by_person(question) and not self.force:
+                        self.report.skipped.append(label)
+                    else:
+                        for k, v in values.items():
+                            setattr(question, k, v)
+                        question.options = [Option(key=k, text=t, is_correct=c) for k, t, c in options]
+                        question.save()
+                        self._publish(question, label, new=False)
+                else:
+                    del compare
+                    self.report.unchanged += 1
+            result[item["key"]] = question
+        return result
+
+    # -- everything ----------------------------------------------------------------------
+    @transaction.atomic
+    def run(self) -> Report:
+        locales = ensure_locales()
+        default_code = Locale.get_default().language_code
+        order = [default_code] + [c for c in LANGUAGES if c != default_code]
+        index_source = programme_source = None
+        lesson_sources = topic_sources = question_sources = None
+        for code in order:
+            locale = locales[code]
+            programme_data, question_data = read_files(self.directory, code)
+            index = self.index_page(locale, source=index_source)
+            if code == default_code:
+                self.point_site_at(index)
+            programme = self.programme_page(index, programme_data, source=programme_source)
+            lessons = self.lesson_pages(programme, programme_data, sources=lesson_sources)
+            topics = self.topics(programme, question_data, sources=topic_sources)
+            questions = self.questions(programme, question_data, topics, lessons, sources=question_sources)
+            if code == default_code:
+                index_source, programme_source = index, programme
+                lesson_sources, topic_sources, question_sources = lessons, topics, questions
+        return self.report
+
+
+def load_programme(*, name: str = "lemtrada", force: bool = False) -> Report:
+    directory = CONTENT_DIR / name
+    if not directory.is_dir():
+        raise FileNotFoundError(f"No content folder {directory}")
+    return Loader(directory=directory, force=force).run()

@@ -1,0 +1,166 @@
+"""factory_boy factories and small builders for programmes, lessons and question banks."""
+
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from wagtail.models import Locale, Page, Site
+
+from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
+from lms import roles
+from lms.models import User
+from quizzes.models import Option, Question, Topic
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name", locale="no_NO")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+        self.save()
+
+
+class PrescriberFactory(UserFactory):
+    profession = "physician"
+    hpr_number = factory.Sequence(lambda n: f"{1000000 + n}")
+    workplace = "Haukeland universitetssjukehus"
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=roles.PRESCRIBER))
+
+
+class MedicalAffairsFactory(UserFactory):
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=roles.MEDICAL_AFFAIRS))
+
+
+class ComplianceFactory(UserFactory):
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))
+
+
+def locale(code: str) -> Locale:
+    return Locale.objects.get_or_create(language_code=code)[0]
+
+
+def index_page(code: str = "nb", source: ProgrammeIndexPage | None = None) -> ProgrammeIndexPage:
+    existing = ProgrammeIndexPage.objects.filter(locale__language_code=code).first()
+    if existing:
+        return existing
+    root = Page.get_first_root_node()
+    page = ProgrammeIndexPage(title=f"Forside {code}", slug=f"home-{code}", locale=locale(code))
+    if source is not None:
+        page.translation_key = source.translation_key
+    root.add_child(instance=page)
+    if code == "nb":
+        Site.objects.update_or_create(is_default_site=True, defaults={"root_page": page, "hostname": "localhost"})
+    return page
+
+
+def programme(*, code="nb", slug="testmed", lessons=3, source=None, **fields) -> ProgrammePage:
+    index = index_page(code, source=index_page("nb") if code != "nb" else None)
+    values = {
+        "title": f"Testmedisin ({code})",
+        "product": "Testmedisin",
+        "summary": "Et testprogram.",
+        "source_title": "Testbrev",
+        "source_sender": "Firma AS",
+        "source_date": datetime.date(2019, 4, 16),
+        "source_authority": "Statens legemiddelverk",
+    }
+    values.update(fields)
+    page = ProgrammePage(slug=slug, locale=locale(code), **values)
+    if source is not None:
+        page.translation_key = source.translation_key
+    index.add_child(instance=page)
+    source_lessons = list(LessonPage.objects.child_of(source).order_by("path")) if source else []
+    for n in range(lessons):
+        lesson = LessonPage(
+            title=f"Leksjon {n + 1} ({code})",
+            slug=f"leksjon-{n + 1}",
+            locale=page.locale,
+            intro="Innledning.",
+            body=[{"type": "text", "value": f"<p>Innhold {n + 1}.</p>"}],
+        )
+        if n < len(source_lessons):
+            lesson.translation_key = source_lessons[n].translation_key
+        page.add_child(instance=lesson)
+    return page
+
+
+def question_bank(programme_page, *, topics=2, per_topic=3, kinds=("single",), critical_first=False, source_topics=None):
+    """Topics with questions whose option "a" is correct (and "b" too for multiple choice)."""
+    lessons = list(LessonPage.objects.child_of(programme_page).order_by("path"))
+    made = []
+    for t in range(topics):
+        topic = Topic.objects.create(
+            programme=programme_page, name=f"Emne {t + 1}", sort_order=t, key=f"t{t + 1}", locale=programme_page.locale
+        )
+        for q in range(per_topic):
+            kind = kinds[(t * per_topic + q) % len(kinds)]
+            question = Question(
+                topic=topic,
+                kind=kind,
+                text=f"Spørsmål {t + 1}.{q + 1}",
+                rationale=f"Forklaring {t + 1}.{q + 1}",
+                lesson=lessons[0] if lessons else None,
+                critical=critical_first and q == 0,
+                locale=programme_page.locale,
+                key=f"q{t + 1}-{q + 1}",
+                live=True,
+            )
+            if kind == "true_false":
+                options = [Option(key="true", text="Riktig", is_correct=True), Option(key="false", text="Galt")]
+            elif kind == "multiple":
+                options = [
+                    Option(key="a", text="A", is_correct=True),
+                    Option(key="b", text="B", is_correct=True),
+                    Option(key="c", text="C"),
+                    Option(key="d", text="D"),
+                ]
+            else:
+                options = [Option(key="a", text="A", is_correct=True), Option(key="b", text="B"), Option(key="c", text="C")]
+            question.options = options
+            question.save()
+            made.append(question)
+    return made
+
+
+def read_all(user, programme_page):
+    from courses.services import lesson_mark_read
+
+    for lesson in LessonPage.objects.child_of(programme_page):
+        lesson_mark_read(user=user, lesson=lesson)
+
+
+def correct_answers(attempt, *, wrong=()):
+    """Form data answering every question of the attempt; positions in ``wrong`` answered wrongly."""
+    data = {}
+    for item in attempt.items.all():
+        if item.position in wrong:
+            ids = [o["id"] for o in item.options if o["id"] not in item.correct_option_ids][:1]
+        else:
+            ids = list(item.correct_option_ids)
+        data[str(item.pk)] = [str(i) for i in ids]
+    return data
+
+
+def as_post(answers: dict) -> dict:
+    return {f"q{k}": v for k, v in answers.items()}
