@@ -43,7 +43,7 @@ def test_signup_creates_unverified_prescriber_and_sends_verification_mail(client
 
 @pytest.mark.parametrize(
     ("lang", "message"),
-    [("nb", "HPR-nummeret må være 7 til 9 sifre"), ("en", "The HPR number must be 7 to 9 digits")],
+    [("nb", "HPR-nummeret må bestå av 7 til 9 sifre"), ("en", "The HPR number must be 7 to 9 digits")],
 )
 @pytest.mark.parametrize("bad_hpr", ["12345", "1234567890", "12a4567", "123 4567"])
 def test_malformed_hpr_is_refused_in_the_users_language_and_keeps_the_input(client, lang, message, bad_hpr):
