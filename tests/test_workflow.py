@@ -1,0 +1,67 @@
+"""Medical affairs publish through peer review: one submits, another approves."""
+
+import pytest
+from django.urls import reverse
+
+from courses.models import ProgrammePage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editors():
+    return factories.MedicalAffairsFactory(), factories.MedicalAffairsFactory()
+
+
+def _submit(page, editor):
+    page.save_revision(user=editor)
+    workflow = page.get_workflow()
+    return workflow, workflow.start(page, editor)
+
+
+def test_medical_affairs_cannot_publish_pages_directly(programme, editors):
+    editor, _ = editors
+    perms = programme.permissions_for_user(editor)
+    assert perms.can_edit()
+    assert not perms.can_publish()
+
+
+def test_editor_cannot_approve_their_own_submission_but_a_colleague_can(client, programme, editors):
+    editor, reviewer = editors
+    programme.summary = "Oppdatert sammendrag."
+    workflow, state = _submit(programme, editor)
+    assert workflow.name == "Medical review"
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    assert task.get_actions(programme, editor) == []
+    assert [name for name, *_ in task.get_actions(programme, reviewer)][:2] == ["reject", "approve"]
+
+    url = reverse("wagtailadmin_pages:workflow_action", args=(programme.pk, "approve", task_state.pk))
+    client.force_login(editor)
+    refused = client.post(url)
+    assert refused.status_code in (302, 403)
+    assert refused.status_code == 403 or refused["Location"] == "/admin/"  # Wagtail's "permission denied"
+    assert ProgrammePage.objects.get(pk=programme.pk).summary != "Oppdatert sammendrag."
+
+    client.force_login(reviewer)
+    response = client.post(url)
+    assert response.status_code in (200, 302)
+    published = ProgrammePage.objects.get(pk=programme.pk)
+    assert published.summary == "Oppdatert sammendrag."
+    assert published.live_revision.user == editor
+    assert published.revisions.count() >= 2
+
+
+def test_nothing_awaits_the_submitters_own_review(programme, editors):
+    editor, reviewer = editors
+    _submit(programme, editor)
+    task = programme.get_workflow().tasks.first().specific
+    assert not task.get_task_states_user_can_moderate(editor).exists()
+    assert task.get_task_states_user_can_moderate(reviewer).exists()
+
+
+def test_questions_go_through_the_same_review(programme, editors):
+    question = factories.question_bank(programme, topics=1, per_topic=1)[0]
+    workflow = question.get_workflow()
+    assert workflow is not None and workflow.name == "Medical review"
