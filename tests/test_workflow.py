@@ -27,7 +27,9 @@ def test_medical_affairs_cannot_publish_pages_directly(programme, editors):
     assert not perms.can_publish()
 
 
-def test_editor_cannot_approve_their_own_submission_but_a_colleague_can(client, programme, editors):
+def test_editor_cannot_approve_their_own_submission_but_a_colleague_can(
+    client, programme, editors, django_capture_on_commit_callbacks
+):
     editor, reviewer = editors
     programme.summary = "Oppdatert sammendrag."
     workflow, state = _submit(programme, editor)
@@ -45,12 +47,13 @@ def test_editor_cannot_approve_their_own_submission_but_a_colleague_can(client, 
     assert ProgrammePage.objects.get(pk=programme.pk).summary != "Oppdatert sammendrag."
 
     client.force_login(reviewer)
-    response = client.post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
     assert response.status_code in (200, 302)
     published = ProgrammePage.objects.get(pk=programme.pk)
     assert published.summary == "Oppdatert sammendrag."
     assert published.live_revision.user == editor
-    assert published.revisions.count() >= 2
+    assert published.live_revision == published.latest_revision
 
 
 def test_nothing_awaits_the_submitters_own_review(programme, editors):
