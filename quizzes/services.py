@@ -56,7 +56,8 @@ def _draw(*, questions, per_topic: int, shuffle: bool, rng) -> list:
     drawn = []
     for topic_questions in sorted(by_topic.values(), key=lambda qs: (qs[0].topic.sort_order, qs[0].topic.pk)):
         topic_questions.sort(key=lambda q: q.pk)
-        drawn.extend(rng.sample(topic_questions, min(per_topic, len(topic_questions))))
+        chosen = rng.sample(topic_questions, min(per_topic, len(topic_questions)))
+        drawn.extend(sorted(chosen, key=lambda q: q.pk))
     if shuffle:
         rng.shuffle(drawn)
     return drawn

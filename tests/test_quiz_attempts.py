@@ -1,0 +1,201 @@
+"""Starting, drawing, snapshotting, expiring and cooling down attempts."""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from quizzes import selectors, services
+from quizzes.models import Attempt, Option, Question
+from quizzes.signals import quiz_passed
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_prescribers_who_read_every_lesson_can_start(prescriber, programme_with_bank):
+    with pytest.raises(services.NotEligible) as refused:
+        services.attempt_start(user=prescriber, programme=programme_with_bank)
+    assert refused.value.code == "lessons_unread"
+    assert "0 of 3" in refused.value.message or "0 av 3" in refused.value.message
+    editor = factories.MedicalAffairsFactory()
+    factories.read_all(editor, programme_with_bank)
+    with pytest.raises(services.NotEligible) as refused:
+        services.attempt_start(user=editor, programme=programme_with_bank)
+    assert refused.value.code == "not_prescriber"
+    assert not Attempt.objects.exists()
+
+
+def test_questions_are_drawn_per_topic(ready_prescriber, programme_with_bank):
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    per_topic = Counter(attempt.items.values_list("topic_name", flat=True))
+    assert per_topic == {"Emne 1": 2, "Emne 2": 2, "Emne 3": 2}
+    assert attempt.question_count == 6
+    assert attempt.pass_mark == 80
+
+
+def test_a_topic_with_fewer_questions_than_asked_gives_all_it_has(prescriber):
+    page = factories.programme(questions_per_topic=5)
+    factories.question_bank(page, topics=2, per_topic=3)
+    factories.read_all(prescriber, page)
+    attempt = services.attempt_start(user=prescriber, programme=page)
+    assert attempt.question_count == 6
+
+
+def test_questions_and_options_are_shuffled_per_attempt(ready_prescriber, programme_with_bank):
+    orders = set()
+    option_orders = set()
+    for seed in range(8):
+        attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank, rng=random.Random(seed))
+        items = list(attempt.items.all())
+        orders.add(tuple(item.question_id for item in items))
+        option_orders.update(tuple(o["key"] for o in item.options) for item in items)
+        Attempt.objects.filter(pk=attempt.pk).update(status="expired", ended_at=timezone.now() - timedelta(days=30))
+    assert len(orders) > 1
+    assert len(option_orders) > 1
+
+
+def test_without_shuffle_the_order_follows_the_topics(ready_prescriber, programme_with_bank):
+    programme_with_bank.shuffle = False
+    programme_with_bank.save()
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    names = [item.topic_name for item in attempt.items.all()]
+    assert names == sorted(names)
+    assert all([o["key"] for o in item.options] == ["a", "b", "c"] for item in attempt.items.all())
+
+
+def test_starting_again_resumes_the_open_attempt(ready_prescriber, programme_with_bank):
+    first = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    again = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    assert first.pk == again.pk
+    assert Attempt.objects.count() == 1
+
+
+def test_retired_and_unpublished_questions_are_not_drawn(ready_prescriber, programme_with_bank):
+    Question.objects.filter(text__startswith="Spørsmål 1.").update(active=False)
+    Question.objects.filter(text="Spørsmål 2.1").update(live=False)
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    texts = set(attempt.items.values_list("text", flat=True))
+    assert not any(text.startswith("Spørsmål 1.") for text in texts)
+    assert "Spørsmål 2.1" not in texts
+    assert attempt.question_count == 4
+
+
+def test_the_snapshot_survives_editing_and_retiring_the_bank(ready_prescriber, programme_with_bank):
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    answers = factories.correct_answers(attempt)
+    # Medical affairs rewrite every question, flip the right answers and retire them all.
+    for question in Question.objects.all():
+        question.text = "Endret tekst"
+        question.save()
+    Option.objects.update(is_correct=False, text="Endret")
+    Question.objects.update(active=False)
+    submitted = services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=answers)
+    assert submitted.passed
+    assert submitted.correct_count == 6
+    assert "Endret tekst" not in set(submitted.items.values_list("text", flat=True))
+
+
+def test_a_result_already_given_does_not_change_when_the_bank_changes(ready_prescriber, programme_with_bank):
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+    Option.objects.update(is_correct=False)
+    Question.objects.update(active=False)
+    attempt.refresh_from_db()
+    assert attempt.passed and attempt.correct_count == 6
+    result = selectors.attempt_result(attempt=attempt)
+    assert sum(t.correct for t in result.topics) == 6
+
+
+def test_passing_sends_quiz_passed_inside_the_scoring_transaction(ready_prescriber, programme_with_bank):
+    received = []
+
+    def receiver(sender, attempt, **kwargs):
+        received.append((attempt.pk, Attempt.objects.get(pk=attempt.pk).status))
+
+    quiz_passed.connect(receiver)
+    try:
+        attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+        services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+        failed = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+        services.attempt_submit(
+            attempt_id=failed.pk, user=ready_prescriber, answers=factories.correct_answers(failed, wrong={1, 2, 3})
+        )
+    finally:
+        quiz_passed.disconnect(receiver)
+    assert received == [(attempt.pk, "submitted")]
+
+
+def test_an_expired_attempt_cannot_be_submitted_and_counts_as_an_attempt(ready_prescriber, programme_with_bank):
+    start = timezone.now() - timedelta(hours=3)
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=start)
+    with pytest.raises(services.AttemptClosed) as refused:
+        services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+    assert refused.value.status == 410
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress" and attempt.passed is None  # nothing half-written
+    fresh = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    assert fresh.pk != attempt.pk
+    attempt.refresh_from_db()
+    assert attempt.status == "expired"
+
+
+def _fail(user, programme, now):
+    attempt = services.attempt_start(user=user, programme=programme, now=now)
+    services.attempt_submit(
+        attempt_id=attempt.pk, user=user, answers=factories.correct_answers(attempt, wrong={1, 2, 3}), now=now
+    )
+    return attempt
+
+
+def test_three_failures_start_a_24_hour_cooldown(ready_prescriber, programme_with_bank):
+    now = timezone.now()
+    for minutes in (0, 10, 20):
+        _fail(ready_prescriber, programme_with_bank, now + timedelta(minutes=minutes))
+    third_failure = now + timedelta(minutes=20)
+    with pytest.raises(services.NotEligible) as refused:
+        services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=third_failure + timedelta(hours=23))
+    assert refused.value.code == "cooldown"
+    eligibility = selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=third_failure)
+    assert eligibility.opens_at == third_failure + timedelta(hours=24)
+    # After the cooldown, three more attempts before the next one.
+    later = third_failure + timedelta(hours=24, minutes=1)
+    _fail(ready_prescriber, programme_with_bank, later)
+    assert selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=later).ok
+
+
+def test_two_failures_do_not_trigger_a_cooldown(ready_prescriber, programme_with_bank):
+    now = timezone.now()
+    _fail(ready_prescriber, programme_with_bank, now)
+    _fail(ready_prescriber, programme_with_bank, now)
+    assert selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=now).ok
+
+
+def test_cooldown_settings_come_from_the_programme(ready_prescriber, programme_with_bank):
+    programme_with_bank.attempts_before_cooldown = 1
+    programme_with_bank.cooldown_hours = 2
+    programme_with_bank.save()
+    now = timezone.now()
+    _fail(ready_prescriber, programme_with_bank, now)
+    eligibility = selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=now)
+    assert eligibility.opens_at == now + timedelta(hours=2)
+
+
+def test_attempt_lifetime_comes_from_the_programme(ready_prescriber, programme_with_bank):
+    programme_with_bank.attempt_lifetime_minutes = 30
+    programme_with_bank.save()
+    attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    assert attempt.expires_at - attempt.started_at == timedelta(minutes=30)
+
+
+def test_rules_of_the_norwegian_version_apply_to_the_english_one(prescriber):
+    nb = factories.programme(code="nb", pass_mark=90)
+    en = factories.programme(code="en", source=nb, pass_mark=50)
+    factories.question_bank(en, topics=1, per_topic=2)
+    factories.read_all(prescriber, en)
+    attempt = services.attempt_start(user=prescriber, programme=en)
+    assert attempt.pass_mark == 90
+    assert attempt.language == "en"
+    assert attempt.programme_id == nb.pk

@@ -1,0 +1,212 @@
+"""The quiz in the browser's terms: what a prescriber sees, and what tampering gets."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from quizzes import services
+from quizzes.models import Attempt, AttemptChoice, AttemptQuestion, Option
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def attempt(client, ready_prescriber, programme_with_bank):
+    client.force_login(ready_prescriber)
+    response = client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
+    assert response.status_code == 302
+    return Attempt.objects.get(user=ready_prescriber)
+
+
+def _url(attempt):
+    return f"/nb/quiz/attempt/{attempt.pk}/"
+
+
+def _nothing_saved(attempt):
+    attempt.refresh_from_db()
+    return (
+        attempt.status == "in_progress"
+        and attempt.score is None
+        and not AttemptChoice.objects.exists()
+        and not AttemptQuestion.objects.filter(is_correct__isnull=False).exists()
+    )
+
+
+def test_quiz_page_explains_why_it_is_locked(client, prescriber, programme_with_bank):
+    client.force_login(prescriber)
+    body = client.get(f"/en/quiz/{programme_with_bank.slug}/").content.decode()
+    assert "Read every lesson first: you have read 0 of 3." in body
+    body = client.get(f"/nb/quiz/{programme_with_bank.slug}/").content.decode()
+    assert "0 av 3" in body
+    response = client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
+    assert response.status_code == 403
+    assert not Attempt.objects.exists()
+
+
+def test_non_prescribers_are_told_only_prescribers_take_the_quiz(client, programme_with_bank):
+    client.force_login(factories.ComplianceFactory())
+    body = client.get(f"/en/quiz/{programme_with_bank.slug}/").content.decode()
+    assert "Only registered prescribers can take the quiz." in body
+
+
+def test_attempt_page_shows_the_snapshot_questions(client, attempt):
+    body = client.get(_url(attempt)).content.decode()
+    for item in attempt.items.all():
+        assert item.text in body
+        for option in item.options:
+            assert f'value="{option["id"]}"' in body
+
+
+def test_passing_shows_the_score_and_that_the_attestation_is_being_issued(client, attempt):
+    response = client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt)))
+    assert response.status_code == 302
+    assert response["Location"] == f"/nb/quiz/attempt/{attempt.pk}/result/"
+    body = client.get(response["Location"]).content.decode()
+    assert "Bestått" in body
+    assert "100 %" in body
+    assert "attestasjon" in body.lower()
+
+
+def test_failing_shows_rationales_with_links_to_lessons_and_topic_breakdown(client, attempt, programme_with_bank):
+    client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt, wrong={1, 2})))
+    response = client.get(f"/en/quiz/attempt/{attempt.pk}/result/")
+    body = response.content.decode()
+    assert "Not passed" in body
+    assert "67 %" in body
+    missed = attempt.items.filter(position__in=[1, 2])
+    for item in missed:
+        assert item.rationale in body
+    lesson_url = programme_with_bank.get_children().first().url
+    assert f'href="{lesson_url}"' in body
+    assert "You can start a new attempt now." in body
+    assert [t.total for t in response.context["result"].topics] == [2, 2, 2]
+
+
+def test_after_the_third_failure_the_result_says_when_the_next_attempt_opens(client, ready_prescriber, programme_with_bank):
+    client.force_login(ready_prescriber)
+    for _ in range(3):
+        client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
+        current = Attempt.objects.get(user=ready_prescriber, status="in_progress")
+        client.post(_url(current), factories.as_post(factories.correct_answers(current, wrong={1, 2, 3})))
+    response = client.get(f"/en/quiz/attempt/{current.pk}/result/")
+    assert response.context["result"].next_attempt_at is not None
+    assert "Your next attempt opens on" in response.content.decode()
+    refused = client.post(f"/en/quiz/{programme_with_bank.slug}/start/")
+    assert refused.status_code == 403
+    assert "The next attempt opens on" in refused.content.decode()
+
+
+def test_missing_answers_are_refused_and_the_choices_kept(client, attempt):
+    answers = factories.correct_answers(attempt)
+    first = attempt.items.get(position=1)
+    kept_option = answers[str(first.pk)][0]
+    del answers[str(attempt.items.get(position=2).pk)]
+    response = client.post(_url(attempt), factories.as_post(answers))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Svar på alle spørsmålene" in body or "Answer every question" in body
+    assert f'value="{kept_option}" checked' in body
+    assert _nothing_saved(attempt)
+
+
+def test_made_up_option_ids_are_refused(client, attempt):
+    answers = factories.correct_answers(attempt)
+    first = attempt.items.get(position=1)
+    answers[str(first.pk)] = ["999999"]
+    response = client.post(_url(attempt), factories.as_post(answers))
+    assert response.status_code == 400
+    assert _nothing_saved(attempt)
+
+
+def test_option_ids_of_another_question_are_refused(client, attempt):
+    answers = factories.correct_answers(attempt)
+    first, second = attempt.items.get(position=1), attempt.items.get(position=2)
+    answers[str(first.pk)] = [str(second.options[0]["id"])]
+    response = client.post(_url(attempt), factories.as_post(answers))
+    assert response.status_code == 400
+    assert _nothing_saved(attempt)
+
+
+def test_non_numeric_and_extra_fields_are_refused(client, attempt):
+    answers = factories.correct_answers(attempt)
+    first = attempt.items.get(position=1)
+    answers[str(first.pk)] = ["'; DROP TABLE x;--"]
+    assert client.post(_url(attempt), factories.as_post(answers)).status_code == 400
+    answers = factories.correct_answers(attempt)
+    answers["424242"] = [str(Option.objects.first().pk)]
+    assert client.post(_url(attempt), factories.as_post(answers)).status_code == 400
+    assert _nothing_saved(attempt)
+
+
+def test_two_answers_to_a_single_choice_question_are_refused(client, attempt):
+    answers = factories.correct_answers(attempt)
+    first = attempt.items.get(position=1)
+    answers[str(first.pk)] = [str(o["id"]) for o in first.options[:2]]
+    assert client.post(_url(attempt), factories.as_post(answers)).status_code == 400
+    assert _nothing_saved(attempt)
+
+
+def test_someone_elses_attempt_is_not_found(client, attempt, programme_with_bank):
+    intruder = factories.PrescriberFactory()
+    factories.read_all(intruder, programme_with_bank)
+    client.force_login(intruder)
+    assert client.get(_url(attempt)).status_code == 404
+    assert client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt))).status_code == 404
+    assert client.get(f"/nb/quiz/attempt/{attempt.pk}/result/").status_code == 404
+    assert _nothing_saved(attempt)
+
+
+def test_a_submitted_attempt_is_scored_once(client, attempt):
+    data = factories.as_post(factories.correct_answers(attempt))
+    client.post(_url(attempt), data)
+    wrong = factories.as_post(factories.correct_answers(attempt, wrong={1, 2, 3, 4, 5, 6}))
+    response = client.post(_url(attempt), wrong)
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.passed and attempt.correct_count == 6
+    assert AttemptChoice.objects.count() == 6
+
+
+def test_an_expired_attempt_gets_a_clear_410(client, attempt):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Attempt.objects.filter(pk=attempt.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    response = client.post(f"/en/quiz/attempt/{attempt.pk}/", factories.as_post(factories.correct_answers(attempt)))
+    assert response.status_code == 410
+    assert "The time for this attempt ran out." in response.content.decode()
+    assert client.get(_url(attempt)).status_code == 410
+    assert _nothing_saved(attempt)
+
+
+def _submit_queries(client, user, programme):
+    client.force_login(user)
+    client.post(f"/nb/quiz/{programme.slug}/start/")
+    current = Attempt.objects.get(user=user, status="in_progress")
+    answers = factories.correct_answers(current)
+    with CaptureQueriesContext(connection) as ctx:
+        services.attempt_submit(attempt_id=current.pk, user=user, answers=answers)
+    return len(ctx.captured_queries)
+
+
+def test_submitting_takes_the_same_number_of_queries_whatever_the_number_of_questions(client):
+    small = factories.programme(slug="small", lessons=1, questions_per_topic=1)
+    factories.question_bank(small, topics=2, per_topic=1)
+    large = factories.programme(slug="large", lessons=1, questions_per_topic=4)
+    factories.question_bank(large, topics=5, per_topic=4, kinds=("single", "multiple", "true_false"))
+    user_small, user_large = factories.PrescriberFactory(), factories.PrescriberFactory()
+    factories.read_all(user_small, small)
+    factories.read_all(user_large, large)
+    assert _submit_queries(client, user_small, small) == _submit_queries(client, user_large, large)
+
+
+def test_submit_query_count_is_fixed(client, ready_prescriber, programme_with_bank, django_assert_num_queries):
+    client.force_login(ready_prescriber)
+    client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
+    current = Attempt.objects.get(user=ready_prescriber)
+    answers = factories.correct_answers(current)
+    # lock attempt, read items, claim, write choices, write item results, savepoints
+    with django_assert_num_queries(7):
+        services.attempt_submit(attempt_id=current.pk, user=ready_prescriber, answers=answers)
