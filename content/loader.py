@@ -286,7 +286,9 @@ class Loader:
                 question = Question(locale=programme.locale, key=item["key"], active=True, **values)
                 if source is not None:
                     question.translation_key = source.translation_key
-                question.options = [Option(key=k, text=t, is_correct=c) for k, t, c in options]
+                question.options = [
+                    Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)
+                ]
                 question.save()
                 self._publish(question, label, new=True)
             else:
@@ -298,7 +300,9 @@ class Loader:
                     else:
                         for k, v in values.items():
                             setattr(question, k, v)
-                        question.options = [Option(key=k, text=t, is_correct=c) for k, t, c in options]
+                        question.options = [
+                    Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)
+                ]
                         question.save()
                         self._publish(question, label, new=False)
                 else:

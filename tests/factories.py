@@ -137,6 +137,8 @@ def question_bank(programme_page, *, topics=2, per_topic=3, kinds=("single",), c
                 ]
             else:
                 options = [Option(key="a", text="A", is_correct=True), Option(key="b", text="B"), Option(key="c", text="C")]
+            for i, option in enumerate(options):
+                option.sort_order = i
             question.options = options
             question.save()
             made.append(question)

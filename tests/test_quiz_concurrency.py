@@ -1,0 +1,78 @@
+"""Two submits of the same attempt at once (two tabs, a double click) score it once.
+
+Real concurrent requests in separate threads and database connections; PostgreSQL only,
+since SQLite serialises every write anyway.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from quizzes.models import Attempt, AttemptChoice
+from tests import factories
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+
+def _in_parallel(count, work):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_concurrent_submits_of_one_attempt_score_it_once():
+    user = factories.PrescriberFactory()
+    page = factories.programme()
+    factories.question_bank(page, topics=3, per_topic=2)
+    factories.read_all(user, page)
+    starter = Client()
+    starter.force_login(user)
+    starter.post(f"/nb/quiz/{page.slug}/start/")
+    attempt = Attempt.objects.get(user=user)
+    data = factories.as_post(factories.correct_answers(attempt))
+
+    def submit(_index):
+        client = Client()
+        client.force_login(user)
+        return client.post(f"/nb/quiz/attempt/{attempt.pk}/", data).status_code
+
+    statuses = _in_parallel(6, submit)
+    assert all(status == 302 for status in statuses), statuses
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.passed
+    assert AttemptChoice.objects.filter(item__attempt=attempt).count() == attempt.question_count
+
+
+def test_concurrent_starts_open_a_single_attempt():
+    user = factories.PrescriberFactory()
+    page = factories.programme()
+    factories.question_bank(page, topics=2, per_topic=2)
+    factories.read_all(user, page)
+
+    def start(_index):
+        client = Client()
+        client.force_login(user)
+        return client.post(f"/nb/quiz/{page.slug}/start/").status_code
+
+    statuses = _in_parallel(5, start)
+    assert all(status == 302 for status in statuses), statuses
+    assert Attempt.objects.filter(user=user).count() == 1
