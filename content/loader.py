@@ -165,12 +165,14 @@ class Loader:
 
     def point_site_at(self, index: ProgrammeIndexPage):
         # Wagtail's sample "Welcome" page is not ours: replace it.
-        Page.objects.filter(depth=2, content_type__model="page", content_type__app_label="wagtailcore").exclude(
-            pk=index.pk
-        ).delete()
+        Page.objects.filter(
+            depth=2, content_type__model="page", content_type__app_label="wagtailcore"
+        ).exclude(pk=index.pk).delete()
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(hostname="localhost", port=80, root_page=index, is_default_site=True, site_name="LMS")
+            Site.objects.create(
+                hostname="localhost", port=80, root_page=index, is_default_site=True, site_name="LMS"
+            )
         elif site.root_page_id != index.pk:
             site.root_page = index
             site.save()
@@ -190,7 +192,9 @@ class Loader:
         }
         page = ProgrammePage.objects.child_of(index).filter(slug=info["slug"]).first()
         if page is None and source is not None:
-            page = ProgrammePage.objects.filter(translation_key=source.translation_key, locale=index.locale).first()
+            page = ProgrammePage.objects.filter(
+                translation_key=source.translation_key, locale=index.locale
+            ).first()
         label = f"programme {info['slug']} ({index.locale.language_code})"
         if page is None:
             page = ProgrammePage(slug=info["slug"], locale=index.locale, **values)
@@ -211,7 +215,9 @@ class Loader:
             values = {"title": lesson["title"], "intro": lesson.get("intro", "")}
             page = None
             if source is not None:
-                page = LessonPage.objects.filter(translation_key=source.translation_key, locale=programme.locale).first()
+                page = LessonPage.objects.filter(
+                    translation_key=source.translation_key, locale=programme.locale
+                ).first()
             if page is None:
                 page = LessonPage.objects.child_of(programme).filter(slug=lesson["slug"]).first()
             label = f"lesson {lesson['slug']} ({programme.locale.language_code})"
@@ -248,9 +254,17 @@ class Loader:
         result = {}
         for order, item in enumerate(data["topics"]):
             source = (sources or {}).get(item["key"])
-            topic = Topic.objects.filter(locale=programme.locale, key=item["key"], programme__translation_key=programme.translation_key).first()
+            topic = Topic.objects.filter(
+                locale=programme.locale, key=item["key"], programme__translation_key=programme.translation_key
+            ).first()
             if topic is None:
-                topic = Topic(locale=programme.locale, key=item["key"], programme=programme, name=item["name"], sort_order=order)
+                topic = Topic(
+                    locale=programme.locale,
+                    key=item["key"],
+                    programme=programme,
+                    name=item["name"],
+                    sort_order=order,
+                )
                 if source is not None:
                     topic.translation_key = source.translation_key
                 topic.save()
@@ -279,7 +293,9 @@ class Loader:
             }
             options = [(o["key"], o["text"], bool(o.get("correct", False))) for o in item["options"]]
             question = Question.objects.filter(
-                locale=programme.locale, key=item["key"], topic__programme__translation_key=programme.translation_key
+                locale=programme.locale,
+                key=item["key"],
+                topic__programme__translation_key=programme.translation_key,
             ).first()
             label = f"question {item['key']} ({code})"
             if question is None:
@@ -294,15 +310,20 @@ class Loader:
             else:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
                 compare = {"options": (lambda q, current=current: current, options)}
-                if current != options or any(getattr(question, k) != v for k, v in values.items()) or not question.live:
+                if (
+                    current != options
+                    or any(getattr(question, k) != v for k, v in values.items())
+                    or not question.live
+                ):
                     if self._edited_by_person(question) and not self.force:
                         self.report.skipped.append(label)
                     else:
                         for k, v in values.items():
                             setattr(question, k, v)
                         question.options = [
-                    Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)
-                ]
+                            Option(key=k, text=t, is_correct=c, sort_order=i)
+                            for i, (k, t, c) in enumerate(options)
+                        ]
                         question.save()
                         self._publish(question, label, new=False)
                 else:

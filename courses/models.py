@@ -70,9 +70,7 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
     attempt_lifetime_minutes = models.PositiveSmallIntegerField(
         _("attempt lifetime (minutes)"), default=120, validators=[MinValueValidator(5)]
     )
-    shuffle = models.BooleanField(
-        _("shuffle questions and options"), default=True
-    )
+    shuffle = models.BooleanField(_("shuffle questions and options"), default=True)
 
     content_panels = Page.content_panels + [
         FieldPanel("product"),
@@ -166,6 +164,9 @@ class LessonProgress(models.Model):
             models.UniqueConstraint(fields=["user", "lesson_key"], name="unique_lesson_read_per_user")
         ]
 
+    def __str__(self):
+        return f"{self.user} read {self.lesson_key} at {self.read_at:%Y-%m-%d %H:%M}"
+
 
 class PeerReviewTask(AbstractGroupApprovalTask):
     """Group approval where the person who submitted cannot approve their own change."""
@@ -190,4 +191,3 @@ class PeerReviewTask(AbstractGroupApprovalTask):
     class Meta:
         verbose_name = _("peer review task")
         verbose_name_plural = _("peer review tasks")
-

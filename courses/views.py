@@ -7,7 +7,7 @@ from .selectors import lesson_position
 
 
 def mark_read(request, lesson_id: int):
-    """"Mark as read and continue": record the lesson, go on to the next one (or the programme)."""
+    """ "Mark as read and continue": record the lesson, go on to the next one (or the programme)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     refusal = access.learner_refusal(request)

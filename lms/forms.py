@@ -66,9 +66,10 @@ class PrescriberSignupForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("profession") == User.Profession.OTHER and not cleaned.get(
-            "profession_other", ""
-        ).strip():
+        if (
+            cleaned.get("profession") == User.Profession.OTHER
+            and not cleaned.get("profession_other", "").strip()
+        ):
             self.add_error("profession_other", _("Please tell us your profession."))
         if cleaned.get("profession") == User.Profession.PHYSICIAN:
             cleaned["profession_other"] = ""

@@ -50,9 +50,7 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    profession = models.CharField(
-        _("profession"), max_length=20, choices=Profession.choices, blank=True
-    )
+    profession = models.CharField(_("profession"), max_length=20, choices=Profession.choices, blank=True)
     profession_other = models.CharField(_("other profession"), max_length=100, blank=True)
     hpr_number = models.CharField(
         _("HPR number"),

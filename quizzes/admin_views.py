@@ -23,9 +23,7 @@ class ItemStatisticsView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        programmes = list(
-            ProgrammePage.objects.filter(locale=Locale.get_default()).order_by("path")
-        )
+        programmes = list(ProgrammePage.objects.filter(locale=Locale.get_default()).order_by("path"))
         selected = None
         wanted = self.request.GET.get("programme")
         for programme in programmes:

@@ -12,9 +12,7 @@ class QuestionForm(WagtailAdminModelForm):
         if formset is None or not formset.is_valid():
             return cleaned
         options = [
-            f.cleaned_data
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
         correct = sum(1 for option in options if option.get("is_correct"))
         kind = cleaned.get("kind")

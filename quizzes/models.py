@@ -68,9 +68,7 @@ class Question(
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("question"))
-    rationale = models.TextField(
-        _("rationale"), help_text=_("Shown to the learner after submission.")
-    )
+    rationale = models.TextField(_("rationale"), help_text=_("Shown to the learner after submission."))
     lesson = models.ForeignKey(
         "courses.LessonPage",
         verbose_name=_("lesson that teaches it"),
@@ -146,9 +144,7 @@ class Attempt(models.Model):
         EXPIRED = "expired", _("Expired")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts")
     programme = models.ForeignKey(
         "courses.ProgrammePage", on_delete=models.PROTECT, related_name="quiz_attempts"
     )
@@ -211,6 +207,9 @@ class AttemptQuestion(models.Model):
             models.UniqueConstraint(fields=["attempt", "position"], name="unique_position_in_attempt")
         ]
 
+    def __str__(self):
+        return f"{self.position}. {self.text[:60]}"
+
     def option_ids(self) -> set[int]:
         return {option["id"] for option in self.options}
 
@@ -223,7 +222,7 @@ class AttemptChoice(models.Model):
     option_key = models.CharField(max_length=20)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["item", "option_id"], name="unique_choice_per_item")
-        ]
+        constraints = [models.UniqueConstraint(fields=["item", "option_id"], name="unique_choice_per_item")]
 
+    def __str__(self):
+        return f"{self.item_id}: {self.option_key}"

@@ -186,9 +186,7 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
     next_attempt_at = None
     if not attempt.passed:
         rules = quiz_rules(programme=attempt.programme)
-        next_attempt_at = cooldown_until(
-            user=attempt.user, programme_key=attempt.programme_key, rules=rules
-        )
+        next_attempt_at = cooldown_until(user=attempt.user, programme_key=attempt.programme_key, rules=rules)
     return AttemptResult(
         attempt=attempt, topics=topic_results, missed=missed, next_attempt_at=next_attempt_at
     )
@@ -225,10 +223,17 @@ class ItemStatistic:
     def options(self):
         """(option, times chosen, share) in the option order of the question."""
         if self.question is None:
-            return [(None, key, count, count / self.attempts if self.attempts else 0) for key, count in self.option_counts.items()]
+            return [
+                (None, key, count, count / self.attempts if self.attempts else 0)
+                for key, count in self.option_counts.items()
+            ]
         return [
-            (option, option.key, self.option_counts.get(option.key, 0),
-             self.option_counts.get(option.key, 0) / self.attempts if self.attempts else 0)
+            (
+                option,
+                option.key,
+                self.option_counts.get(option.key, 0),
+                self.option_counts.get(option.key, 0) / self.attempts if self.attempts else 0,
+            )
             for option in self.question.options.all()
         ]
 

@@ -6,6 +6,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from courses.selectors import programme_in_default_locale
 
 from . import scoring, selectors
@@ -79,9 +80,13 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
         rules = selectors.quiz_rules(programme=programme)
         locale = programme.locale
         questions = list(selectors.drawable_questions(programme=programme, locale=locale))
-        drawn = _draw(questions=questions, per_topic=rules.questions_per_topic, shuffle=rules.shuffle, rng=rng)
+        drawn = _draw(
+            questions=questions, per_topic=rules.questions_per_topic, shuffle=rules.shuffle, rng=rng
+        )
         if not drawn:
-            raise NotEligible(_("The quiz has no questions yet. Please try again later."), code="no_questions")
+            raise NotEligible(
+                _("The quiz has no questions yet. Please try again later."), code="no_questions"
+            )
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(

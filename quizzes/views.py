@@ -50,16 +50,16 @@ def start(request, slug):
             "rules": selectors.quiz_rules(programme=programme),
             "eligibility": selectors.Eligibility(False, error.code, error.message),
             "open_attempt": None,
-            "attempts": selectors.user_attempts(user=request.user, programme_key=programme.translation_key)[:20],
+            "attempts": selectors.user_attempts(user=request.user, programme_key=programme.translation_key)[
+                :20
+            ],
         }
         return render(request, "quizzes/quiz.html", context, status=error.status)
     return redirect("quizzes:attempt", attempt_id=attempt.pk)
 
 
 def _own_attempt_or_404(request, attempt_id):
-    return get_object_or_404(
-        Attempt.objects.select_related("programme"), pk=attempt_id, user=request.user
-    )
+    return get_object_or_404(Attempt.objects.select_related("programme"), pk=attempt_id, user=request.user)
 
 
 def attempt(request, attempt_id):
@@ -79,9 +79,13 @@ def attempt(request, attempt_id):
         except services.AttemptClosed as error:
             if error.code == "already_submitted":
                 return redirect("quizzes:result", attempt_id=current.pk)
-            return _render_attempt(request, current, error=error.message, status=error.status, answers=answers)
+            return _render_attempt(
+                request, current, error=error.message, status=error.status, answers=answers
+            )
         except services.QuizError as error:
-            return _render_attempt(request, current, error=error.message, status=error.status, answers=answers)
+            return _render_attempt(
+                request, current, error=error.message, status=error.status, answers=answers
+            )
         return redirect("quizzes:result", attempt_id=current.pk)
     if current.status == Attempt.Status.EXPIRED or current.expires_at <= timezone.now():
         return _render_attempt(request, current, expired=True, status=410)

@@ -70,7 +70,9 @@ def index_page(code: str = "nb", source: ProgrammeIndexPage | None = None) -> Pr
         page.translation_key = source.translation_key
     root.add_child(instance=page)
     if code == "nb":
-        Site.objects.update_or_create(is_default_site=True, defaults={"root_page": page, "hostname": "localhost"})
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"root_page": page, "hostname": "localhost"}
+        )
     return page
 
 
@@ -105,13 +107,19 @@ def programme(*, code="nb", slug="testmed", lessons=3, source=None, **fields) ->
     return page
 
 
-def question_bank(programme_page, *, topics=2, per_topic=3, kinds=("single",), critical_first=False, source_topics=None):
+def question_bank(
+    programme_page, *, topics=2, per_topic=3, kinds=("single",), critical_first=False, source_topics=None
+):
     """Topics with questions whose option "a" is correct (and "b" too for multiple choice)."""
     lessons = list(LessonPage.objects.child_of(programme_page).order_by("path"))
     made = []
     for t in range(topics):
         topic = Topic.objects.create(
-            programme=programme_page, name=f"Emne {t + 1}", sort_order=t, key=f"t{t + 1}", locale=programme_page.locale
+            programme=programme_page,
+            name=f"Emne {t + 1}",
+            sort_order=t,
+            key=f"t{t + 1}",
+            locale=programme_page.locale,
         )
         for q in range(per_topic):
             kind = kinds[(t * per_topic + q) % len(kinds)]
@@ -127,7 +135,10 @@ def question_bank(programme_page, *, topics=2, per_topic=3, kinds=("single",), c
                 live=True,
             )
             if kind == "true_false":
-                options = [Option(key="true", text="Riktig", is_correct=True), Option(key="false", text="Galt")]
+                options = [
+                    Option(key="true", text="Riktig", is_correct=True),
+                    Option(key="false", text="Galt"),
+                ]
             elif kind == "multiple":
                 options = [
                     Option(key="a", text="A", is_correct=True),
@@ -136,7 +147,11 @@ def question_bank(programme_page, *, topics=2, per_topic=3, kinds=("single",), c
                     Option(key="d", text="D"),
                 ]
             else:
-                options = [Option(key="a", text="A", is_correct=True), Option(key="b", text="B"), Option(key="c", text="C")]
+                options = [
+                    Option(key="a", text="A", is_correct=True),
+                    Option(key="b", text="B"),
+                    Option(key="c", text="C"),
+                ]
             for i, option in enumerate(options):
                 option.sort_order = i
             question.options = options

@@ -120,10 +120,15 @@ def test_logged_in_user_without_a_verified_address_is_sent_to_verify(client, pro
 
 @pytest.mark.parametrize(
     ("lang", "message"),
-    [("nb", "E-postadressen og/eller passordet"), ("en", "The email address and/or password you specified are not correct.")],
+    [
+        ("nb", "E-postadressen og/eller passordet"),
+        ("en", "The email address and/or password you specified are not correct."),
+    ],
 )
 def test_login_with_unknown_email_says_so_and_keeps_the_address(client, lang, message):
-    response = client.post(f"/{lang}/accounts/login/", {"login": "nobody@example.org", "password": "whatever-123"})
+    response = client.post(
+        f"/{lang}/accounts/login/", {"login": "nobody@example.org", "password": "whatever-123"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert message in body

@@ -48,11 +48,15 @@ def test_questions_and_options_are_shuffled_per_attempt(ready_prescriber, progra
     orders = set()
     option_orders = set()
     for seed in range(8):
-        attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank, rng=random.Random(seed))
+        attempt = services.attempt_start(
+            user=ready_prescriber, programme=programme_with_bank, rng=random.Random(seed)
+        )
         items = list(attempt.items.all())
         orders.add(tuple(item.question_id for item in items))
         option_orders.update(tuple(o["key"] for o in item.options) for item in items)
-        Attempt.objects.filter(pk=attempt.pk).update(status="expired", ended_at=timezone.now() - timedelta(days=30))
+        Attempt.objects.filter(pk=attempt.pk).update(
+            status="expired", ended_at=timezone.now() - timedelta(days=30)
+        )
     assert len(orders) > 1
     assert len(option_orders) > 1
 
@@ -100,7 +104,9 @@ def test_the_snapshot_survives_editing_and_retiring_the_bank(ready_prescriber, p
 
 def test_a_result_already_given_does_not_change_when_the_bank_changes(ready_prescriber, programme_with_bank):
     attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
-    services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+    services.attempt_submit(
+        attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt)
+    )
     Option.objects.update(is_correct=False)
     Question.objects.update(active=False)
     attempt.refresh_from_db()
@@ -118,21 +124,29 @@ def test_passing_sends_quiz_passed_inside_the_scoring_transaction(ready_prescrib
     quiz_passed.connect(receiver)
     try:
         attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
-        services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+        services.attempt_submit(
+            attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt)
+        )
         failed = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
         services.attempt_submit(
-            attempt_id=failed.pk, user=ready_prescriber, answers=factories.correct_answers(failed, wrong={1, 2, 3})
+            attempt_id=failed.pk,
+            user=ready_prescriber,
+            answers=factories.correct_answers(failed, wrong={1, 2, 3}),
         )
     finally:
         quiz_passed.disconnect(receiver)
     assert received == [(attempt.pk, "submitted")]
 
 
-def test_an_expired_attempt_cannot_be_submitted_and_counts_as_an_attempt(ready_prescriber, programme_with_bank):
+def test_an_expired_attempt_cannot_be_submitted_and_counts_as_an_attempt(
+    ready_prescriber, programme_with_bank
+):
     start = timezone.now() - timedelta(hours=3)
     attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=start)
     with pytest.raises(services.AttemptClosed) as refused:
-        services.attempt_submit(attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt))
+        services.attempt_submit(
+            attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt)
+        )
     assert refused.value.status == 410
     attempt.refresh_from_db()
     assert attempt.status == "in_progress" and attempt.passed is None  # nothing half-written
@@ -156,9 +170,13 @@ def test_three_failures_start_a_24_hour_cooldown(ready_prescriber, programme_wit
         _fail(ready_prescriber, programme_with_bank, now + timedelta(minutes=minutes))
     third_failure = now + timedelta(minutes=20)
     with pytest.raises(services.NotEligible) as refused:
-        services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=third_failure + timedelta(hours=23))
+        services.attempt_start(
+            user=ready_prescriber, programme=programme_with_bank, now=third_failure + timedelta(hours=23)
+        )
     assert refused.value.code == "cooldown"
-    eligibility = selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=third_failure)
+    eligibility = selectors.quiz_eligibility(
+        user=ready_prescriber, programme=programme_with_bank, now=third_failure
+    )
     assert eligibility.opens_at == third_failure + timedelta(hours=24)
     # After the cooldown, three more attempts before the next one.
     later = third_failure + timedelta(hours=24, minutes=1)

@@ -70,4 +70,7 @@ def test_point_biserial_from_aggregates_matches_the_textbook_formula():
 
 
 def test_point_biserial_is_undefined_when_everyone_agrees():
-    assert scoring.point_biserial(n=3, n_correct=3, mean_all=1, mean_sq_all=1, mean_correct=1, mean_wrong=None) is None
+    assert (
+        scoring.point_biserial(n=3, n_correct=3, mean_all=1, mean_sq_all=1, mean_correct=1, mean_wrong=None)
+        is None
+    )

@@ -32,7 +32,9 @@ def _take(page, wrong):
     user = factories.PrescriberFactory()
     factories.read_all(user, page)
     attempt = services.attempt_start(user=user, programme=page)
-    services.attempt_submit(attempt_id=attempt.pk, user=user, answers=factories.correct_answers(attempt, wrong=wrong))
+    services.attempt_submit(
+        attempt_id=attempt.pk, user=user, answers=factories.correct_answers(attempt, wrong=wrong)
+    )
 
 
 def test_facility_discrimination_and_option_counts_match_hand_computed_values(programme_with_results):

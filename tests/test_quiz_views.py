@@ -68,7 +68,9 @@ def test_passing_shows_the_score_and_that_the_attestation_is_being_issued(client
     assert "attestasjon" in body.lower()
 
 
-def test_failing_shows_rationales_with_links_to_lessons_and_topic_breakdown(client, attempt, programme_with_bank):
+def test_failing_shows_rationales_with_links_to_lessons_and_topic_breakdown(
+    client, attempt, programme_with_bank
+):
     client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt, wrong={1, 2})))
     response = client.get(f"/en/quiz/attempt/{attempt.pk}/result/")
     body = response.content.decode()
@@ -83,7 +85,9 @@ def test_failing_shows_rationales_with_links_to_lessons_and_topic_breakdown(clie
     assert [t.total for t in response.context["result"].topics] == [2, 2, 2]
 
 
-def test_after_the_third_failure_the_result_says_when_the_next_attempt_opens(client, ready_prescriber, programme_with_bank):
+def test_after_the_third_failure_the_result_says_when_the_next_attempt_opens(
+    client, ready_prescriber, programme_with_bank
+):
     client.force_login(ready_prescriber)
     for _ in range(3):
         client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
@@ -152,7 +156,9 @@ def test_someone_elses_attempt_is_not_found(client, attempt, programme_with_bank
     factories.read_all(intruder, programme_with_bank)
     client.force_login(intruder)
     assert client.get(_url(attempt)).status_code == 404
-    assert client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt))).status_code == 404
+    assert (
+        client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt))).status_code == 404
+    )
     assert client.get(f"/nb/quiz/attempt/{attempt.pk}/result/").status_code == 404
     assert _nothing_saved(attempt)
 
@@ -174,7 +180,9 @@ def test_an_expired_attempt_gets_a_clear_410(client, attempt):
     from django.utils import timezone
 
     Attempt.objects.filter(pk=attempt.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    response = client.post(f"/en/quiz/attempt/{attempt.pk}/", factories.as_post(factories.correct_answers(attempt)))
+    response = client.post(
+        f"/en/quiz/attempt/{attempt.pk}/", factories.as_post(factories.correct_answers(attempt))
+    )
     assert response.status_code == 410
     assert "The time for this attempt ran out." in response.content.decode()
     assert client.get(_url(attempt)).status_code == 410
@@ -202,7 +210,9 @@ def test_submitting_takes_the_same_number_of_queries_whatever_the_number_of_ques
     assert _submit_queries(client, user_small, small) == _submit_queries(client, user_large, large)
 
 
-def test_submit_query_count_is_fixed(client, ready_prescriber, programme_with_bank, django_assert_num_queries):
+def test_submit_query_count_is_fixed(
+    client, ready_prescriber, programme_with_bank, django_assert_num_queries
+):
     client.force_login(ready_prescriber)
     client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
     current = Attempt.objects.get(user=ready_prescriber)

@@ -59,13 +59,20 @@ def test_medical_affairs_can_edit_questions_and_see_statistics(client):
 def test_seed_demo_creates_verified_accounts_once():
     call_command("seed_demo")
     call_command("seed_demo")
-    emails = {"prescriber@example.com", "editor@example.com", "reviewer@example.com", "compliance@example.com"}
+    emails = {
+        "prescriber@example.com",
+        "editor@example.com",
+        "reviewer@example.com",
+        "compliance@example.com",
+    }
     assert set(User.objects.values_list("email", flat=True)) == emails
     prescriber = User.objects.get(email="prescriber@example.com")
     assert prescriber.hpr_number
     assert prescriber.emailaddress_set.get().verified
     assert User.objects.get(email="reviewer@example.com").groups.filter(name=roles.MEDICAL_AFFAIRS).exists()
-    assert User.objects.get(email="compliance@example.com").groups.filter(name=roles.COMPLIANCE_OFFICER).exists()
+    assert (
+        User.objects.get(email="compliance@example.com").groups.filter(name=roles.COMPLIANCE_OFFICER).exists()
+    )
 
 
 def test_seed_demo_refuses_when_debug_is_off():

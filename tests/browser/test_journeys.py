@@ -20,7 +20,9 @@ def lemtrada():
 
 def read_every_lesson(page, programme, axe_check=None):
     page.goto(programme.url)
-    page.get_by_role("link", name=re.compile("Start the first lesson|Start den første leksjonen|Fortsett der du slapp")).click()
+    page.get_by_role(
+        "link", name=re.compile("Start the first lesson|Start den første leksjonen|Fortsett der du slapp")
+    ).click()
     total = LessonPage.objects.child_of(programme).live().count()
     for number in range(1, total + 1):
         page.wait_for_selector("h1")
@@ -75,6 +77,12 @@ def _log_in(page, user):
     page.wait_for_url("**/nb/**")
 
 
+FOCUSED_ELEMENT = """() => {
+    const e = document.activeElement;
+    return {tag: e.tagName, type: e.type, name: e.name, value: e.value, checked: e.checked};
+}"""
+
+
 def _answer_with_keyboard(page, attempt, wrong=()):
     """Tab through the form; pick answers with Space and the arrow keys only."""
     wanted = {}
@@ -87,9 +95,7 @@ def _answer_with_keyboard(page, attempt, wrong=()):
     page.locator("h1").click()
     for _ in range(500):
         page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => { const e = document.activeElement; return {tag: e.tagName, type: e.type, name: e.name, value: e.value, checked: e.checked}; }"
-        )
+        focused = page.evaluate(FOCUSED_ELEMENT)
         if focused["tag"] == "BUTTON":
             page.keyboard.press("Enter")
             return

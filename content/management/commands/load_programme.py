@@ -7,7 +7,9 @@ class Command(BaseCommand):
     help = "Create or update a training programme (pages, topics, questions) from content/<name>/."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", nargs="?", default="lemtrada", help="Folder under content/ (default: lemtrada).")
+        parser.add_argument(
+            "name", nargs="?", default="lemtrada", help="Folder under content/ (default: lemtrada)."
+        )
         parser.add_argument(
             "--force",
             action="store_true",

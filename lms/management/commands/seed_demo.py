@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("seed_demo creates accounts with a published password: it only runs with DEBUG on.")
+            raise CommandError(
+                "seed_demo creates accounts with a published password: it only runs with DEBUG on."
+            )
         with transaction.atomic():
             for spec in DEMO_USERS:
                 spec = dict(spec)
