@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -15,6 +16,10 @@ class ItemStatisticsView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "quizzes/admin/item_statistics.html"
     page_title = _("Item statistics")
     header_icon = "list-ul"
+    breadcrumbs_items = [
+        {"url": reverse_lazy("wagtailadmin_home"), "label": _("Home")},
+        {"url": "", "label": _("Item statistics")},
+    ]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("quizzes.view_item_statistics"):

@@ -149,3 +149,19 @@ def test_garbage_in_every_signup_field_never_gives_a_server_error(client):
         response = client.post("/nb/accounts/signup/", data)
         assert response.status_code == 200
     assert User.objects.count() == 0
+
+
+def test_logout_ends_the_session(client, programme):
+    user = factories.PrescriberFactory()
+    client.force_login(user)
+    assert client.get(programme.url).status_code == 200
+    response = client.post("/en/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get(programme.url).status_code == 302
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_allauth_pages_carry_the_page_language(client, lang):
+    for path in ("accounts/password/reset/", "accounts/login/", "accounts/confirm-email/"):
+        body = client.get(f"/{lang}/{path}").content.decode()
+        assert f'<html lang="{lang}">' in body, path

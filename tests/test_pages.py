@@ -47,7 +47,7 @@ def test_language_switcher_links_to_the_translation_of_the_page(client, prescrib
     assert f'href="{en.url}" lang="en"' in body
     client.logout()
     body = client.get("/en/accounts/login/").content.decode()
-    assert 'href="/nb/accounts/login/" lang="nb"' in body
+    assert 'href="/nb/accounts/login/" lang="nb" hreflang="nb">Norsk bokmål</a>' in body
 
 
 def test_marking_a_lesson_read_moves_on_to_the_next_lesson(client, prescriber, programme):

@@ -68,3 +68,12 @@ def test_questions_go_through_the_same_review(programme, editors):
     question = factories.question_bank(programme, topics=1, per_topic=1)[0]
     workflow = question.get_workflow()
     assert workflow is not None and workflow.name == "Medical review"
+
+
+def test_medical_affairs_can_start_a_second_programme_without_code(client, programme, editors):
+    editor, _ = editors
+    client.force_login(editor)
+    index = programme.get_parent()
+    response = client.get(f"/admin/pages/add/courses/programmepage/{index.pk}/")
+    assert response.status_code == 200
+    assert "attestation_validity_months" in response.content.decode()

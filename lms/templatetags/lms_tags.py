@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -14,8 +15,8 @@ def language_links(context):
     page = context.get("page")
     page_urls = {}
     if page is not None and getattr(page, "pk", None):
-        for translation in page.get_translations(inclusive=True).live().select_related("locale"):
-            page_urls[translation.locale.language_code] = translation.get_url(request)
+        for version in page.get_translations(inclusive=True).live().select_related("locale"):
+            page_urls[version.locale.language_code] = version.get_url(request)
     links = []
     for code, name in settings.LANGUAGES:
         if code in page_urls:
@@ -24,5 +25,7 @@ def language_links(context):
             url = translate_url(request.get_full_path(), code)
         else:
             url = f"/{code}/"
-        links.append({"code": code, "name": name, "url": url, "current": code == current})
+        with translation.override(code):
+            own_name = str(name)  # each language named in itself
+        links.append({"code": code, "name": own_name, "url": url, "current": code == current})
     return links
