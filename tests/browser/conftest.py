@@ -1,13 +1,18 @@
-"""Playwright driving Debian's chromium (never a downloaded browser)."""
+"""Playwright driving Debian's chromium (never a downloaded browser).
+
+Playwright's sync API runs an event loop and switches greenlets in the thread that starts
+it, which changes the context Django keeps its database connections in. So the browser
+lives in a thread of its own: each journey is a function run there, and the main thread,
+where pytest-django sets up and rolls back the database, is left alone.
+"""
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-# test itself (reading the outbox, the attempt snapshot) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,30 +32,66 @@ def _chromium_path():
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+class BrowserThread:
+    def __init__(self, path):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="browser")
+        self.path = path
+        self.executor.submit(self._start).result()
+
+    def _start(self):
+        from playwright.sync_api import sync_playwright
+
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(
+            executable_path=self.path, headless=True, args=CHROMIUM_ARGS
+        )
+
+    def _stop(self):
+        self.browser.close()
+        self.playwright.stop()
+
+    def run(self, journey, base_url):
+        def in_thread():
+            from django.db import connections
+
+            context = self.browser.new_context(
+                base_url=base_url, locale="nb-NO", viewport={"width": 1280, "height": 900}
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            try:
+                return journey(page)
+            finally:
+                context.close()
+                connections.close_all()
+
+        return self.executor.submit(in_thread).result()
+
+    def close(self):
+        self.executor.submit(self._stop).result()
+        self.executor.shutdown()
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser_thread():
     path = _chromium_path()
     if not Path(path).exists():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(f"chromium not found at {path}")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    thread = BrowserThread(path)
+    yield thread
+    thread.close()
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="nb-NO", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def in_browser(browser_thread, live_server):
+    """Run ``journey(page)`` in the browser thread against the live server."""
+
+    def run(journey):
+        return browser_thread.run(journey, live_server.url)
+
+    return run
 
 
 @pytest.fixture
