@@ -1,0 +1,64 @@
+"""Medical affairs edit the question bank in the Wagtail admin."""
+
+import pytest
+
+from quizzes.models import Question, Topic
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/snippets/quizzes/question/add/?locale=nb"
+
+
+def _form(topic, *, correct=("a",), kind="single"):
+    data = {
+        "topic": topic.pk,
+        "kind": kind,
+        "text": "Hvem kan starte behandling?",
+        "rationale": "Fordi brevet sier det.",
+        "lesson": "",
+        "active": "on",
+        "options-TOTAL_FORMS": "3",
+        "options-INITIAL_FORMS": "0",
+        "options-MIN_NUM_FORMS": "2",
+        "options-MAX_NUM_FORMS": "1000",
+    }
+    for i, key in enumerate("abc"):
+        data[f"options-{i}-key"] = key
+        data[f"options-{i}-text"] = f"Svar {key}"
+        data[f"options-{i}-ORDER"] = str(i + 1)
+        data[f"options-{i}-id"] = ""
+        if key in correct:
+            data[f"options-{i}-is_correct"] = "on"
+    return data
+
+
+@pytest.fixture
+def topic(programme):
+    return Topic.objects.create(programme=programme, name="Indikasjon", locale=programme.locale)
+
+
+def test_a_single_choice_question_with_two_right_answers_is_refused(client, topic):
+    client.force_login(factories.MedicalAffairsFactory())
+    response = client.post(ADD, _form(topic, correct=("a", "b")))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "exactly one option as correct" in body or "nøyaktig ett alternativ som riktig" in body
+    assert not Question.objects.exists()
+
+
+def test_a_new_question_is_saved_as_a_draft_that_is_not_drawn(client, topic):
+    client.force_login(factories.MedicalAffairsFactory())
+    response = client.post(ADD, _form(topic))
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert not question.live
+    assert [o.key for o in question.options.all() if o.is_correct] == ["a"]
+    assert not Question.objects.drawable().exists()
+
+
+def test_a_multiple_choice_question_needs_a_wrong_option(client, topic):
+    client.force_login(factories.MedicalAffairsFactory())
+    response = client.post(ADD, _form(topic, correct=("a", "b", "c"), kind="multiple"))
+    assert response.status_code == 200
+    assert not Question.objects.exists()
