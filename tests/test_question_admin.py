@@ -43,7 +43,7 @@ def test_a_single_choice_question_with_two_right_answers_is_refused(client, topi
     response = client.post(ADD, _form(topic, correct=("a", "b")))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "exactly one option as correct" in body or "nøyaktig ett alternativ som riktig" in body
+    assert "exactly one option as correct" in body or "nøyaktig ett svaralternativ som riktig" in body
     assert not Question.objects.exists()
 
 
