@@ -51,6 +51,7 @@ def test_malformed_hpr_is_refused_in_the_users_language_and_keeps_the_input(clie
     assert response.status_code == 200
     body = response.content.decode()
     assert message in body
+    assert 'aria-describedby="id_hpr_number-help id_hpr_number-error"' in body
     assert 'value="St. Olavs hospital"' in body
     assert 'value="ola@example.no"' in body
     assert not User.objects.filter(email="ola@example.no").exists()

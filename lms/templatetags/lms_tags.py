@@ -29,3 +29,19 @@ def language_links(context):
             own_name = str(name)  # each language named in itself
         links.append({"code": code, "name": own_name, "url": url, "current": code == current})
     return links
+
+
+@register.filter
+def described(field):
+    """Render a form field with aria-describedby pointing at its help text and errors."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-help")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    attrs = {}
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
