@@ -169,16 +169,38 @@ class LessonProgress(models.Model):
 
 
 class PeerReviewTask(AbstractGroupApprovalTask):
-    """Group approval where the person who submitted cannot approve their own change."""
+    """Group approval where nobody approves a change they made.
 
-    def _requested_by_user(self, obj, user) -> bool:
+    Whoever submitted the change, or saved any revision of it since the review started,
+    cannot approve it. While the task is in progress the content is locked for everybody,
+    so what gets approved is exactly what was reviewed.
+    """
+
+    def _authored_change(self, obj, user) -> bool:
+        from wagtail.models import Revision
+
         state = getattr(obj, "current_workflow_state", None)
-        return state is not None and state.requested_by_id == user.pk
+        if state is None:
+            return False
+        if state.requested_by_id == user.pk:
+            return True
+        return Revision.objects.filter(
+            base_content_type=obj.get_base_content_type(),
+            object_id=str(obj.pk),
+            created_at__gte=state.created_at,
+            user=user,
+        ).exists()
 
     def get_actions(self, obj, user):
-        if self._requested_by_user(obj, user):
+        if self._authored_change(obj, user):
             return []
         return super().get_actions(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not user.is_superuser
+
+    def user_can_lock(self, obj, user):
+        return False
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = super().get_task_states_user_can_moderate(user, **kwargs)

@@ -77,3 +77,45 @@ def test_medical_affairs_can_start_a_second_programme_without_code(client, progr
     response = client.get(f"/admin/pages/add/courses/programmepage/{index.pk}/")
     assert response.status_code == 200
     assert "attestation_validity_months" in response.content.decode()
+
+
+def test_content_under_review_is_locked_for_everybody(programme, editors):
+    editor, reviewer = editors
+    _, state = _submit(programme, editor)
+    task = state.current_task_state.task.specific
+    assert task.locked_for_user(programme, editor)
+    assert task.locked_for_user(programme, reviewer)
+
+
+def test_a_colleague_who_changed_the_content_during_review_cannot_approve_it(programme, editors):
+    editor, colleague = editors
+    third = factories.MedicalAffairsFactory()
+    _, state = _submit(programme, editor)
+    programme.summary = "Endret under gjennomgang."
+    programme.save_revision(user=colleague)
+    task = state.current_task_state.task.specific
+    assert task.get_actions(programme, colleague) == []
+    assert task.get_actions(programme, third)
+
+
+def test_approval_publishes_the_reviewed_revision_not_a_later_draft(
+    programme, editors, django_capture_on_commit_callbacks
+):
+    editor, reviewer = editors
+    programme.summary = "Gjennomgått tekst."
+    _, state = _submit(programme, editor)
+    later = ProgrammePage.objects.get(pk=programme.pk)
+    later.summary = "Ikke gjennomgått."
+    later.save_revision(user=editor)
+    task_state = state.current_task_state
+    with django_capture_on_commit_callbacks(execute=True):
+        task_state.task.specific.on_action(task_state, reviewer, "approve")
+    assert ProgrammePage.objects.get(pk=programme.pk).summary == "Gjennomgått tekst."
+
+
+def test_medical_affairs_cannot_delete_questions_or_topics(editors):
+    editor, _ = editors
+    assert not editor.has_perm("quizzes.delete_question")
+    assert not editor.has_perm("quizzes.delete_topic")
+    assert not editor.has_perm("quizzes.publish_question")
+    assert editor.has_perm("quizzes.change_question")

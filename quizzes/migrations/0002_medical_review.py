@@ -3,15 +3,12 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+# No delete and no publish: questions are retired, and published only through review.
 PERMISSIONS = (
     "add_topic",
     "change_topic",
-    "delete_topic",
     "add_question",
     "change_question",
-    "delete_question",
-    "lock_question",
-    "unlock_question",
     "view_item_statistics",
 )
 
