@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User, validate_hpr_number
 
+HPR_TAKEN_MESSAGE = _("This HPR number is already registered. Log in, or reset your password.")
+
 
 class PrescriberSignupForm(forms.Form):
     """Extra sign-up fields; allauth mixes this into its own sign-up form."""
@@ -58,10 +60,7 @@ class PrescriberSignupForm(forms.Form):
         hpr = self.cleaned_data["hpr_number"].strip()
         validate_hpr_number(hpr)
         if get_user_model().objects.filter(hpr_number=hpr).exists():
-            raise forms.ValidationError(
-                _("This HPR number is already registered. Log in, or reset your password."),
-                code="hpr_taken",
-            )
+            raise forms.ValidationError(HPR_TAKEN_MESSAGE, code="hpr_taken")
         return hpr
 
     def clean(self):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-HPR_PATTERN = re.compile(r"^\d{7,9}$")
+HPR_PATTERN = re.compile(r"[0-9]{7,9}")  # ASCII digits only: "９８７" must not pass as "987"
 
 
 def validate_hpr_number(value: str) -> None:
@@ -71,6 +71,12 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hpr_number__isnull=True) | models.Q(hpr_number__regex=r"^[0-9]{7,9}$"),
+                name="hpr_number_is_7_to_9_ascii_digits",
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.email

@@ -45,7 +45,7 @@ def test_signup_creates_unverified_prescriber_and_sends_verification_mail(client
     ("lang", "message"),
     [("nb", "HPR-nummeret må bestå av 7 til 9 sifre"), ("en", "The HPR number must be 7 to 9 digits")],
 )
-@pytest.mark.parametrize("bad_hpr", ["12345", "1234567890", "12a4567", "123 4567"])
+@pytest.mark.parametrize("bad_hpr", ["12345", "1234567890", "12a4567", "123 4567", "９８７６５４３"])
 def test_malformed_hpr_is_refused_in_the_users_language_and_keeps_the_input(client, lang, message, bad_hpr):
     response = signup(client, lang=lang, hpr_number=bad_hpr)
     assert response.status_code == 200
@@ -166,3 +166,25 @@ def test_allauth_pages_carry_the_page_language(client, lang):
     for path in ("accounts/password/reset/", "accounts/login/", "accounts/confirm-email/"):
         body = client.get(f"/{lang}/{path}").content.decode()
         assert f'<html lang="{lang}">' in body, path
+
+
+def test_two_sign_ups_racing_for_one_hpr_number_end_with_a_message_not_an_error(client, monkeypatch):
+    from lms.forms import PrescriberSignupForm
+
+    factories.PrescriberFactory(hpr_number="9876543")
+    # The second request passed the form's uniqueness check before the first one committed.
+    monkeypatch.setattr(
+        PrescriberSignupForm, "clean_hpr_number", lambda form: form.cleaned_data["hpr_number"]
+    )
+    response = signup(client, lang="en")
+    assert response.status_code == 200
+    assert "This HPR number is already registered" in response.content.decode()
+    assert not User.objects.filter(email="ola@example.no").exists()
+    assert User.objects.filter(hpr_number="9876543").count() == 1
+
+
+def test_the_database_refuses_a_malformed_hpr_number():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="x@example.org", hpr_number="９８７６５４３")
