@@ -2,21 +2,30 @@
 
 from dataclasses import dataclass, field
 
+from wagtail.models import Locale
+
 from .models import LessonPage, LessonProgress, ProgrammePage
 
 
 @dataclass(frozen=True)
 class ProgrammeProgress:
+    """``lessons`` are shown in the page's language; ``required_keys`` are what counts.
+
+    Every published lesson of the default-language version is required, whatever
+    language the learner reads in, so a thinner translation cannot unlock the quiz early.
+    """
+
     lessons: list
     read_keys: frozenset = field(default_factory=frozenset)
+    required_keys: frozenset = field(default_factory=frozenset)
 
     @property
     def total(self) -> int:
-        return len(self.lessons)
+        return len(self.required_keys)
 
     @property
     def read_count(self) -> int:
-        return sum(1 for lesson in self.lessons if lesson.translation_key in self.read_keys)
+        return len(self.required_keys & self.read_keys)
 
     @property
     def percent(self) -> int:
@@ -54,11 +63,21 @@ def read_lesson_keys(*, user, programme_key) -> frozenset:
     )
 
 
+def required_lesson_keys(*, programme: ProgrammePage, lessons=None) -> frozenset:
+    """Translation keys of the default-language version's published lessons."""
+    source = programme_in_default_locale(programme=programme)
+    if source.pk == programme.pk and lessons is not None:
+        return frozenset(lesson.translation_key for lesson in lessons)
+    return frozenset(LessonPage.objects.child_of(source).live().values_list("translation_key", flat=True))
+
+
 def programme_progress(*, user, programme: ProgrammePage) -> ProgrammeProgress:
-    """How far the user has read in this programme; two queries whatever the number of lessons."""
+    """How far the user has read in this programme; a fixed number of queries whatever the lessons."""
+    lessons = programme_lessons(programme=programme)
     return ProgrammeProgress(
-        lessons=programme_lessons(programme=programme),
+        lessons=lessons,
         read_keys=read_lesson_keys(user=user, programme_key=programme.translation_key),
+        required_keys=required_lesson_keys(programme=programme, lessons=lessons),
     )
 
 
@@ -86,10 +105,15 @@ class LessonPosition:
         return self.progress.is_read(self.progress.lessons[self.index])
 
 
-def lesson_position(*, user, lesson: LessonPage) -> LessonPosition:
-    programme = ProgrammePage.objects.parent_of(lesson).get()
+def lesson_position(*, user, lesson: LessonPage) -> LessonPosition | None:
+    """Where the lesson stands in its programme; None for a draft (e.g. in the editor's preview)."""
+    programme = ProgrammePage.objects.parent_of(lesson).first()
+    if programme is None:
+        return None
     progress = programme_progress(user=user, programme=programme)
-    index = next(i for i, item in enumerate(progress.lessons) if item.pk == lesson.pk)
+    index = next((i for i, item in enumerate(progress.lessons) if item.pk == lesson.pk), None)
+    if index is None:
+        return None
     return LessonPosition(programme=programme, progress=progress, index=index)
 
 
@@ -99,8 +123,6 @@ def programme_for_slug(*, slug: str, locale) -> ProgrammePage | None:
 
 def programme_in_default_locale(*, programme: ProgrammePage) -> ProgrammePage:
     """The version whose rules apply to every language (the default locale's)."""
-    from wagtail.models import Locale
-
     default = Locale.get_default()
     if programme.locale_id == default.pk:
         return programme

@@ -16,5 +16,7 @@ def mark_read(request, lesson_id: int):
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     services.lesson_mark_read(user=request.user, lesson=lesson)
     position = lesson_position(user=request.user, lesson=lesson)
+    if position is None:
+        return redirect(lesson.get_parent().get_url(request))
     target = position.next or position.programme
     return redirect(target.get_url(request))

@@ -122,6 +122,23 @@ def drawable_questions(*, programme, locale):
     )
 
 
+def in_language(*, questions: list, programme, locale) -> list:
+    """The same questions in the learner's language where translated (else as they are).
+
+    The draw is made from the default-language bank, so every language gets the same
+    topics, the same number of questions and the same critical ones.
+    """
+    if not questions or questions[0].locale_id == locale.pk:
+        return questions
+    translated = {
+        q.translation_key: q
+        for q in drawable_questions(programme=programme, locale=locale).filter(
+            translation_key__in=[q.translation_key for q in questions]
+        )
+    }
+    return [translated.get(q.translation_key, q) for q in questions]
+
+
 def user_attempts(*, user, programme_key):
     return Attempt.objects.filter(user=user, programme_key=programme_key).order_by("-started_at")
 

@@ -6,6 +6,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Locale
 
 from courses.selectors import programme_in_default_locale
 
@@ -79,10 +80,13 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
             raise NotEligible(eligibility.reason, code=eligibility.code)
         rules = selectors.quiz_rules(programme=programme)
         locale = programme.locale
-        questions = list(selectors.drawable_questions(programme=programme, locale=locale))
         drawn = _draw(
-            questions=questions, per_topic=rules.questions_per_topic, shuffle=rules.shuffle, rng=rng
+            questions=list(selectors.drawable_questions(programme=programme, locale=Locale.get_default())),
+            per_topic=rules.questions_per_topic,
+            shuffle=rules.shuffle,
+            rng=rng,
         )
+        drawn = selectors.in_language(questions=drawn, programme=programme, locale=locale)
         if not drawn:
             raise NotEligible(
                 _("The quiz has no questions yet. Please try again later."), code="no_questions"

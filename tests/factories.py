@@ -181,3 +181,40 @@ def correct_answers(attempt, *, wrong=()):
 
 def as_post(answers: dict) -> dict:
     return {f"q{k}": v for k, v in answers.items()}
+
+
+def translate_bank(questions, programme_page, *, skip=()):
+    """English (or other) versions of ``questions``, linked as translations; keys in ``skip`` left out."""
+    topics = {}
+    made = []
+    for question in questions:
+        if question.key in skip:
+            continue
+        source_topic = question.topic
+        if source_topic.pk not in topics:
+            topics[source_topic.pk] = Topic.objects.create(
+                programme=programme_page,
+                name=f"Topic {source_topic.sort_order + 1}",
+                sort_order=source_topic.sort_order,
+                key=source_topic.key,
+                locale=programme_page.locale,
+                translation_key=source_topic.translation_key,
+            )
+        copy = Question(
+            topic=topics[source_topic.pk],
+            kind=question.kind,
+            text=f"Question {question.key}",
+            rationale=f"Explanation {question.key}",
+            critical=question.critical,
+            locale=programme_page.locale,
+            key=question.key,
+            live=True,
+            translation_key=question.translation_key,
+        )
+        copy.options = [
+            Option(key=o.key, text=f"{o.text} (en)", is_correct=o.is_correct, sort_order=o.sort_order)
+            for o in question.options.all()
+        ]
+        copy.save()
+        made.append(copy)
+    return made

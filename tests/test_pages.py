@@ -131,3 +131,19 @@ def test_programme_page_query_count_does_not_grow_with_lessons(client, prescribe
     client.force_login(prescriber)
     _programme_page_queries(client, small)  # warm caches (site root, locales)
     assert _programme_page_queries(client, small) == _programme_page_queries(client, large)
+
+
+def test_an_impossible_lesson_id_is_not_found(client, prescriber):
+    client.force_login(prescriber)
+    assert client.post("/nb/lessons/99999999999999999999999/read/").status_code == 404
+    assert client.post("/nb/lessons/999999/read/").status_code == 404
+
+
+def test_editors_can_preview_a_draft_lesson(client, programme):
+    draft = LessonPage(title="Utkast", slug="utkast", locale=programme.locale, live=False, body=[])
+    programme.add_child(instance=draft)
+    draft.save_revision()
+    client.force_login(factories.MedicalAffairsFactory())
+    response = client.get(f"/admin/pages/{draft.pk}/view_draft/")
+    assert response.status_code == 200
+    assert "Utkast" in response.content.decode()

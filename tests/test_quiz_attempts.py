@@ -211,9 +211,35 @@ def test_attempt_lifetime_comes_from_the_programme(ready_prescriber, programme_w
 def test_rules_of_the_norwegian_version_apply_to_the_english_one(prescriber):
     nb = factories.programme(code="nb", pass_mark=90)
     en = factories.programme(code="en", source=nb, pass_mark=50)
-    factories.question_bank(en, topics=1, per_topic=2)
+    factories.translate_bank(factories.question_bank(nb, topics=1, per_topic=2), en)
     factories.read_all(prescriber, en)
     attempt = services.attempt_start(user=prescriber, programme=en)
     assert attempt.pass_mark == 90
     assert attempt.language == "en"
     assert attempt.programme_id == nb.pk
+    assert all(text.startswith("Question ") for text in attempt.items.values_list("text", flat=True))
+
+
+def test_a_thinner_translation_does_not_unlock_the_quiz_early(prescriber):
+    nb = factories.programme(code="nb", lessons=3)
+    en = factories.programme(code="en", source=nb, lessons=2)
+    factories.question_bank(nb, topics=1, per_topic=2)
+    factories.read_all(prescriber, en)
+    with pytest.raises(services.NotEligible) as refused:
+        services.attempt_start(user=prescriber, programme=en)
+    assert refused.value.code == "lessons_unread"
+
+
+def test_every_language_gets_the_same_draw_with_untranslated_questions_in_norwegian(prescriber):
+    nb = factories.programme(code="nb", questions_per_topic=3)
+    en = factories.programme(code="en", source=nb)
+    bank = factories.question_bank(nb, topics=2, per_topic=3, critical_first=True)
+    factories.translate_bank(bank, en, skip={"q1-1", "q2-2"})
+    factories.read_all(prescriber, en)
+    attempt = services.attempt_start(user=prescriber, programme=en)
+    items = list(attempt.items.all())
+    assert len(items) == 6
+    assert sum(item.critical for item in items) == 2
+    texts = {item.text for item in items}
+    assert {"Spørsmål 1.1", "Spørsmål 2.2"} <= texts  # fall back to the Norwegian original
+    assert "Question q1-2" in texts
