@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, F, Max, Q
-from django.utils import timezone
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
@@ -57,14 +58,22 @@ class Eligibility:
 
 
 def cooldown_until(*, user, programme_key, rules: QuizRules, now=None) -> datetime | None:
-    """After every run of N failed attempts since the last pass, wait the cooldown period."""
+    """After every run of N failed attempts since the last pass, wait the cooldown period.
+
+    An attempt whose time ran out counts as failed from the moment it expired, whether or
+    not it has been marked expired yet.
+    """
     now = now or timezone.now()
-    attempts = Attempt.objects.filter(user=user, programme_key=programme_key, status__in=CLOSED)
-    last_pass = attempts.filter(passed=True).aggregate(at=Max("ended_at"))["at"]
+    attempts = (
+        Attempt.objects.filter(user=user, programme_key=programme_key)
+        .filter(Q(status__in=CLOSED) | Q(status=Attempt.Status.IN_PROGRESS, expires_at__lte=now))
+        .annotate(closed_at=Coalesce("ended_at", "expires_at"))
+    )
+    last_pass = attempts.filter(passed=True).aggregate(at=Max("closed_at"))["at"]
     failures = attempts.exclude(passed=True)
     if last_pass is not None:
-        failures = failures.filter(ended_at__gt=last_pass)
-    summary = failures.aggregate(n=Count("pk"), last=Max("ended_at"))
+        failures = failures.filter(closed_at__gt=last_pass)
+    summary = failures.aggregate(n=Count("pk"), last=Max("closed_at"))
     n, last = summary["n"], summary["last"]
     if n and n % rules.attempts_before_cooldown == 0 and last + rules.cooldown > now:
         return last + rules.cooldown
@@ -106,7 +115,7 @@ def quiz_eligibility(*, user, programme, now=None) -> Eligibility:
             _("You have used %(n)s attempts in a row without passing. The next attempt opens on %(when)s.")
             % {
                 "n": rules.attempts_before_cooldown,
-                "when": timezone.localtime(opens_at).strftime("%d.%m.%Y %H:%M"),
+                "when": formats.date_format(timezone.localtime(opens_at), "SHORT_DATETIME_FORMAT"),
             },
             opens_at,
         )

@@ -4,11 +4,13 @@ import random
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from courses.selectors import programme_in_default_locale
+from lms import roles
 
 from . import scoring, selectors
 from .models import Attempt, AttemptChoice, AttemptQuestion
@@ -48,7 +50,7 @@ def attempt_expire_stale(*, user, programme_key, now=None) -> int:
         programme_key=programme_key,
         status=Attempt.Status.IN_PROGRESS,
         expires_at__lte=now,
-    ).update(status=Attempt.Status.EXPIRED, ended_at=now, passed=False)
+    ).update(status=Attempt.Status.EXPIRED, ended_at=F("expires_at"), passed=False)
 
 
 def _draw(*, questions, per_topic: int, shuffle: bool, rng) -> list:
@@ -183,6 +185,8 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
         )
         if attempt is None:
             raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
+        if not roles.has_role(user, roles.PRESCRIBER):
+            raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
         if attempt.status == Attempt.Status.SUBMITTED:
             raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
         if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:

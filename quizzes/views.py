@@ -79,9 +79,7 @@ def attempt(request, attempt_id):
         except services.AttemptClosed as error:
             if error.code == "already_submitted":
                 return redirect("quizzes:result", attempt_id=current.pk)
-            return _render_attempt(
-                request, current, error=error.message, status=error.status, answers=answers
-            )
+            return _render_attempt(request, current, expired=True, status=error.status)
         except services.QuizError as error:
             return _render_attempt(
                 request, current, error=error.message, status=error.status, answers=answers

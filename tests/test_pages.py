@@ -101,7 +101,7 @@ def test_progress_survives_logout_and_counts_in_the_other_language(client, presc
 def test_quiz_is_locked_until_every_lesson_is_read(client, prescriber, programme):
     client.force_login(prescriber)
     body = client.get(programme.url).content.decode()
-    assert 'aria-disabled="true"' in body
+    assert 'class="card quiz-card quiz-locked"' in body
     assert f'href="/nb/quiz/{programme.slug}/"' not in body
     factories.read_all(prescriber, programme)
     body = client.get(programme.url).content.decode()

@@ -243,3 +243,27 @@ def test_every_language_gets_the_same_draw_with_untranslated_questions_in_norweg
     texts = {item.text for item in items}
     assert {"Spørsmål 1.1", "Spørsmål 2.2"} <= texts  # fall back to the Norwegian original
     assert "Question q1-2" in texts
+
+
+def test_an_abandoned_attempt_counts_from_when_it_expired(ready_prescriber, programme_with_bank):
+    long_ago = timezone.now() - timedelta(days=5)
+    _fail(ready_prescriber, programme_with_bank, long_ago)
+    _fail(ready_prescriber, programme_with_bank, long_ago)
+    services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=long_ago)  # abandoned
+    # Five days later the cooldown (24 h after the third attempt expired) is long over.
+    assert selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank).ok
+    fresh = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    assert Attempt.objects.get(status="expired").ended_at == long_ago + timedelta(hours=2)
+    assert fresh.status == "in_progress"
+
+
+def test_an_attempt_left_open_past_its_time_counts_towards_the_cooldown(
+    ready_prescriber, programme_with_bank
+):
+    now = timezone.now()
+    _fail(ready_prescriber, programme_with_bank, now - timedelta(hours=4))
+    _fail(ready_prescriber, programme_with_bank, now - timedelta(hours=4))
+    services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=now - timedelta(hours=3))
+    eligibility = selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=now)
+    assert not eligibility.ok and eligibility.code == "cooldown"
+    assert eligibility.opens_at == now - timedelta(hours=1) + timedelta(hours=24)

@@ -184,7 +184,9 @@ def test_an_expired_attempt_gets_a_clear_410(client, attempt):
         f"/en/quiz/attempt/{attempt.pk}/", factories.as_post(factories.correct_answers(attempt))
     )
     assert response.status_code == 410
-    assert "The time for this attempt ran out." in response.content.decode()
+    body = response.content.decode()
+    assert "The time for this attempt ran out." in body
+    assert 'class="quiz-form"' not in body  # no form to submit again
     assert client.get(_url(attempt)).status_code == 410
     assert _nothing_saved(attempt)
 
@@ -217,6 +219,13 @@ def test_submit_query_count_is_fixed(
     client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
     current = Attempt.objects.get(user=ready_prescriber)
     answers = factories.correct_answers(current)
-    # lock attempt, read items, claim, write choices, write item results, savepoints
-    with django_assert_num_queries(7):
+    # lock attempt, check role, read items, claim, write choices, write item results, savepoints
+    with django_assert_num_queries(8):
         services.attempt_submit(attempt_id=current.pk, user=ready_prescriber, answers=answers)
+
+
+def test_a_prescriber_whose_role_was_withdrawn_cannot_submit(client, attempt, ready_prescriber):
+    ready_prescriber.groups.clear()
+    response = client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt)))
+    assert response.status_code == 403
+    assert _nothing_saved(attempt)
