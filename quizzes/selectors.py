@@ -148,6 +148,21 @@ def in_language(*, questions: list, programme, locale) -> list:
     return [translated.get(q.translation_key, q) for q in questions]
 
 
+def records_block_page_deletion(*, page) -> bool:
+    """True when the page (or a programme under it) has quiz attempts or questions to keep."""
+    from courses.models import ProgrammePage
+
+    keys = ProgrammePage.objects.descendant_of(page, inclusive=True).values("translation_key")
+    return (
+        Attempt.objects.filter(programme_key__in=keys).exists()
+        or Question.objects.filter(topic__programme__translation_key__in=keys).exists()
+    )
+
+
+def user_has_attempts(*, user) -> bool:
+    return Attempt.objects.filter(user=user).exists()
+
+
 def user_attempts(*, user, programme_key):
     return Attempt.objects.filter(user=user, programme_key=programme_key).order_by("-started_at")
 

@@ -1,10 +1,14 @@
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import selectors
 from .admin_views import ItemStatisticsView
 from .models import Question, Topic
 
@@ -56,3 +60,30 @@ def register_item_statistics_menu_item():
         icon_name="list-ul",
         order=310,
     )
+
+
+@hooks.register("before_delete_page")
+def keep_programmes_with_records(request, page):
+    if selectors.records_block_page_deletion(page=page):
+        messages.error(
+            request,
+            gettext(
+                "“%(title)s” has quiz questions or attempts that must be kept. "
+                "Unpublish it instead of deleting it."
+            )
+            % {"title": page.get_admin_display_title()},
+        )
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("before_delete_user")
+def keep_users_with_attempts(request, user):
+    if selectors.user_has_attempts(user=user):
+        messages.error(
+            request,
+            gettext("%(name)s has quiz attempts that must be kept. Deactivate the account instead.")
+            % {"name": user.get_full_name()},
+        )
+        return redirect("wagtailusers_users:edit", user.pk)
+    return None

@@ -92,3 +92,46 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+@pytest.fixture
+def superuser():
+    return User.objects.create_superuser(email="root@example.org", password=factories.PASSWORD)
+
+
+def test_a_programme_with_attempts_cannot_be_deleted_from_the_admin(
+    client, superuser, ready_prescriber, programme_with_bank
+):
+    from quizzes import services
+
+    services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    client.force_login(superuser)
+    response = client.post(f"/admin/pages/{programme_with_bank.pk}/delete/")
+    assert response.status_code == 302
+    assert type(programme_with_bank).objects.filter(pk=programme_with_bank.pk).exists()
+    response = client.post(f"/admin/pages/{programme_with_bank.get_parent().pk}/delete/")
+    assert type(programme_with_bank).objects.filter(pk=programme_with_bank.pk).exists()
+
+
+def test_a_prescriber_with_attempts_cannot_be_deleted_from_the_admin(
+    client, superuser, ready_prescriber, programme_with_bank
+):
+    from quizzes import services
+
+    services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+    client.force_login(superuser)
+    from django.urls import reverse
+
+    response = client.post(reverse("wagtailusers_users:delete", args=[ready_prescriber.pk]))
+    assert response.status_code == 302
+    assert User.objects.filter(pk=ready_prescriber.pk).exists()
+
+
+def test_a_user_without_attempts_can_still_be_deleted(client, superuser):
+    from django.urls import reverse
+
+    someone = factories.PrescriberFactory()
+    client.force_login(superuser)
+    url = reverse("wagtailusers_users:delete", args=[someone.pk])
+    assert client.post(url).status_code == 302
+    assert not User.objects.filter(pk=someone.pk).exists()
