@@ -113,6 +113,10 @@ def body_blocks(blocks: list, programme: dict) -> list:
     return raw
 
 
+def _options(options: list) -> list:
+    return [Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)]
+
+
 class Loader:
     def __init__(self, *, directory: Path, force: bool = False):
         self.directory = directory
@@ -128,21 +132,28 @@ class Loader:
         obj.save_revision(user=None, log_action=True).publish(user=None)
         (self.report.created if new else self.report.updated).append(label)
 
-    def _apply(self, obj, values: dict, label: str, *, compare=None) -> bool:
-        """Set values on an existing object and publish a revision if anything differs."""
-        compare = compare or {}
-        differs = any(getattr(obj, k) != v for k, v in values.items() if k not in compare)
-        differs = differs or any(fn(obj) != v for k, (fn, v) in compare.items())
+    def _update(self, obj, label: str, *, differs: bool, apply) -> bool:
+        """Publish a new revision when the files differ from what is live, unless a person edited it."""
         if not differs and obj.live:
             self.report.unchanged += 1
             return False
         if self._edited_by_person(obj) and not self.force:
             self.report.skipped.append(label)
             return False
-        for k, v in values.items():
-            setattr(obj, k, v)
+        apply()
         self._publish(obj, label, new=False)
         return True
+
+    def _update_fields(self, obj, values: dict, label: str, *, compare=None, also_differs=False) -> bool:
+        """Set ``values``; whether anything changed is judged on ``compare`` (default: all of them)."""
+
+        def apply():
+            for name, value in values.items():
+                setattr(obj, name, value)
+
+        compare = values if compare is None else compare
+        differs = also_differs or any(getattr(obj, k) != v for k, v in compare.items())
+        return self._update(obj, label, differs=differs, apply=apply)
 
     # -- pages ---------------------------------------------------------------------------
     def index_page(self, locale, source=None) -> ProgrammeIndexPage:
@@ -203,7 +214,7 @@ class Loader:
             index.add_child(instance=page)
             self._publish(page, label, new=True)
             return page
-        self._apply(page, values, label)
+        self._update_fields(page, values, label)
         return page
 
     def lesson_pages(self, programme, data: dict, sources=None) -> dict:
@@ -229,17 +240,14 @@ class Loader:
                 self._publish(page, label, new=True)
             else:
                 values["slug"] = lesson["slug"]
-                wanted_body = normalise_body(raw)
-                compare = {"body": (lambda p: normalise_body(p.body.get_prep_value()), wanted_body)}
-                if self._apply_lesson(page, values, raw, compare, label):
+                body_differs = normalise_body(page.body.get_prep_value()) != normalise_body(raw)
+                if self._update_fields(
+                    page, dict(values, body=raw), label, compare=values, also_differs=body_differs
+                ):
                     page.refresh_from_db()
             lessons[lesson["key"]] = page
             self._keep_order(programme, page, position)
         return lessons
-
-    def _apply_lesson(self, page, values, raw, compare, label) -> bool:
-        values_with_body = dict(values, body=raw)
-        return self._apply(page, values_with_body, label, compare=compare)
 
     def _keep_order(self, programme, page, position: int):
         siblings = list(LessonPage.objects.child_of(programme).order_by("path").values_list("pk", flat=True))
@@ -302,33 +310,20 @@ class Loader:
                 question = Question(locale=programme.locale, key=item["key"], active=True, **values)
                 if source is not None:
                     question.translation_key = source.translation_key
-                question.options = [
-                    Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)
-                ]
+                question.options = _options(options)
                 question.save()
                 self._publish(question, label, new=True)
             else:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
-                compare = {"options": (lambda q, current=current: current, options)}
-                if (
-                    current != options
-                    or any(getattr(question, k) != v for k, v in values.items())
-                    or not question.live
-                ):
-                    if self._edited_by_person(question) and not self.force:
-                        self.report.skipped.append(label)
-                    else:
-                        for k, v in values.items():
-                            setattr(question, k, v)
-                        question.options = [
-                            Option(key=k, text=t, is_correct=c, sort_order=i)
-                            for i, (k, t, c) in enumerate(options)
-                        ]
-                        question.save()
-                        self._publish(question, label, new=False)
-                else:
-                    del compare
-                    self.report.unchanged += 1
+
+                def apply(question=question, values=values, options=options):
+                    for name, value in values.items():
+                        setattr(question, name, value)
+                    question.options = _options(options)
+                    question.save()
+
+                differs = current != options or any(getattr(question, k) != v for k, v in values.items())
+                self._update(question, label, differs=differs, apply=apply)
             result[item["key"]] = question
         return result
 
