@@ -2,6 +2,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from wagtail.models import Locale
 
 from courses import access
@@ -18,26 +19,28 @@ def _programme_or_404(slug):
     return programme
 
 
+def _quiz_page(request, programme, *, eligibility=None, status=200):
+    key = programme.translation_key
+    context = {
+        "programme": programme,
+        "rules": selectors.quiz_rules(programme=programme),
+        "eligibility": eligibility or selectors.quiz_eligibility(user=request.user, programme=programme),
+        "open_attempt": None if eligibility else selectors.open_attempt(user=request.user, programme_key=key),
+        "attempts": selectors.user_attempts(user=request.user, programme_key=key)[:20],
+    }
+    return render(request, "quizzes/quiz.html", context, status=status)
+
+
 def quiz(request, slug):
     """The quiz's front page: the rules, whether you may start, your earlier attempts."""
     refusal = access.learner_refusal(request)
     if refusal is not None:
         return refusal
-    programme = _programme_or_404(slug)
-    services.attempt_expire_stale(user=request.user, programme_key=programme.translation_key)
-    context = {
-        "programme": programme,
-        "rules": selectors.quiz_rules(programme=programme),
-        "eligibility": selectors.quiz_eligibility(user=request.user, programme=programme),
-        "open_attempt": selectors.open_attempt(user=request.user, programme_key=programme.translation_key),
-        "attempts": selectors.user_attempts(user=request.user, programme_key=programme.translation_key)[:20],
-    }
-    return render(request, "quizzes/quiz.html", context)
+    return _quiz_page(request, _programme_or_404(slug))
 
 
+@require_POST
 def start(request, slug):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     refusal = access.learner_refusal(request)
     if refusal is not None:
         return refusal
@@ -45,16 +48,8 @@ def start(request, slug):
     try:
         attempt = services.attempt_start(user=request.user, programme=programme)
     except services.QuizError as error:
-        context = {
-            "programme": programme,
-            "rules": selectors.quiz_rules(programme=programme),
-            "eligibility": selectors.Eligibility(False, error.code, error.message),
-            "open_attempt": None,
-            "attempts": selectors.user_attempts(user=request.user, programme_key=programme.translation_key)[
-                :20
-            ],
-        }
-        return render(request, "quizzes/quiz.html", context, status=error.status)
+        refused = selectors.Eligibility(False, error.code, error.message)
+        return _quiz_page(request, programme, eligibility=refused, status=error.status)
     return redirect("quizzes:attempt", attempt_id=attempt.pk)
 
 
