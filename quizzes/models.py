@@ -177,6 +177,15 @@ class Attempt(models.Model):
         return f"{self.user} · {self.started_at:%Y-%m-%d %H:%M}"
 
     @property
+    def status_label(self) -> str:
+        """The status as the learner should see it: an open attempt past its time has expired."""
+        from django.utils import timezone
+
+        if self.status == self.Status.IN_PROGRESS and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED.label
+        return self.get_status_display()
+
+    @property
     def score_percent(self) -> int | None:
         return None if self.score is None else round(self.score * 100)
 

@@ -227,7 +227,9 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
     next_attempt_at = None
     if not attempt.passed:
         rules = quiz_rules(programme=attempt.programme)
-        next_attempt_at = cooldown_until(user=attempt.user_id, programme_key=attempt.programme_key, rules=rules)
+        next_attempt_at = cooldown_until(
+            user=attempt.user_id, programme_key=attempt.programme_key, rules=rules
+        )
     return AttemptResult(
         attempt=attempt, topics=topic_results, missed=missed, next_attempt_at=next_attempt_at
     )

@@ -229,3 +229,14 @@ def test_a_prescriber_whose_role_was_withdrawn_cannot_submit(client, attempt, re
     response = client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt)))
     assert response.status_code == 403
     assert _nothing_saved(attempt)
+
+
+def test_an_attempt_past_its_time_is_listed_as_expired(client, attempt, programme_with_bank):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Attempt.objects.filter(pk=attempt.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    body = client.get(f"/en/quiz/{programme_with_bank.slug}/").content.decode()
+    assert "<td>Expired</td>" in body
+    assert "Resume your attempt" not in body
