@@ -206,7 +206,9 @@ class AttemptQuestion(models.Model):
     critical = models.BooleanField()
     lesson_key = models.UUIDField(null=True)
     lesson_title = models.CharField(max_length=255, blank=True)
-    options = models.JSONField(help_text="[{id, key, text}] in the order shown.")
+    options = models.JSONField(
+        help_text="[{id, key, text, token}] in the order shown; the form carries tokens."
+    )
     correct_option_ids = models.JSONField()
     is_correct = models.BooleanField(null=True)
 
@@ -219,8 +221,8 @@ class AttemptQuestion(models.Model):
     def __str__(self):
         return f"{self.position}. {self.text[:60]}"
 
-    def option_ids(self) -> set[int]:
-        return {option["id"] for option in self.options}
+    def options_by_token(self) -> dict[str, int]:
+        return {option["token"]: option["id"] for option in self.options}
 
 
 class AttemptChoice(models.Model):

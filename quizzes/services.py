@@ -53,6 +53,14 @@ def attempt_expire_stale(*, user, programme_key, now=None) -> int:
     ).update(status=Attempt.Status.EXPIRED, ended_at=F("expires_at"), passed=False)
 
 
+def _tokens(count: int) -> list[str]:
+    """Distinct unguessable values for an item's options, as the form will carry them."""
+    tokens: set[str] = set()
+    while len(tokens) < count:
+        tokens.add(secrets.token_urlsafe(9))
+    return list(tokens)
+
+
 def _draw(*, questions, per_topic: int, shuffle: bool, rng) -> list:
     by_topic: dict = {}
     for question in questions:
@@ -128,7 +136,10 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
                     critical=question.critical,
                     lesson_key=question.lesson.translation_key if question.lesson else None,
                     lesson_title=question.lesson.title if question.lesson else "",
-                    options=[{"id": o.pk, "key": o.key, "text": o.text} for o in options],
+                    options=[
+                        {"id": o.pk, "key": o.key, "text": o.text, "token": token}
+                        for o, token in zip(options, _tokens(len(options)), strict=True)
+                    ],
                     correct_option_ids=[o.pk for o in options if o.is_correct],
                 )
             )
@@ -137,7 +148,11 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
 
 
 def _validate(*, items, answers: dict) -> dict:
-    """Map each item to the option ids chosen, refusing anything that is not part of the attempt."""
+    """Map each item to the option ids chosen, refusing anything that is not part of the attempt.
+
+    The browser only ever sees per-attempt tokens, never option ids, so nothing in the page
+    hints at how the options were authored.
+    """
     by_id = {str(item.pk): item for item in items}
     unknown = set(answers) - set(by_id)
     if unknown:
@@ -149,12 +164,10 @@ def _validate(*, items, answers: dict) -> dict:
         if not raw:
             missing.append(item.position)
             continue
-        try:
-            ids = {int(value) for value in raw}
-        except (TypeError, ValueError):
-            raise InvalidAnswers(_("The answers do not belong to this attempt."), code="bad_option") from None
-        if not ids <= item.option_ids():
+        by_token = item.options_by_token()
+        if not all(value in by_token for value in raw):
             raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_option")
+        ids = {by_token[value] for value in raw}
         if item.kind != "multiple" and len(ids) != 1:
             raise InvalidAnswers(
                 _("Question %(n)s takes exactly one answer.") % {"n": item.position}, code="one_answer"

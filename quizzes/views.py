@@ -93,7 +93,7 @@ def _render_attempt(request, current, *, error=None, status=200, answers=None, e
         items.append(
             {
                 "item": item,
-                "options": [dict(option, checked=str(option["id"]) in selected) for option in item.options],
+                "options": [dict(option, checked=option["token"] in selected) for option in item.options],
             }
         )
     context = {

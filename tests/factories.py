@@ -168,14 +168,14 @@ def read_all(user, programme_page):
 
 
 def correct_answers(attempt, *, wrong=()):
-    """Form data answering every question of the attempt; positions in ``wrong`` answered wrongly."""
+    """Form data (option tokens) answering every question; positions in ``wrong`` answered wrongly."""
     data = {}
     for item in attempt.items.all():
         if item.position in wrong:
-            ids = [o["id"] for o in item.options if o["id"] not in item.correct_option_ids][:1]
+            chosen = [o for o in item.options if o["id"] not in item.correct_option_ids][:1]
         else:
-            ids = list(item.correct_option_ids)
-        data[str(item.pk)] = [str(i) for i in ids]
+            chosen = [o for o in item.options if o["id"] in item.correct_option_ids]
+        data[str(item.pk)] = [o["token"] for o in chosen]
     return data
 
 

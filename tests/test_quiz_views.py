@@ -55,7 +55,8 @@ def test_attempt_page_shows_the_snapshot_questions(client, attempt):
     for item in attempt.items.all():
         assert item.text in body
         for option in item.options:
-            assert f'value="{option["id"]}"' in body
+            assert f'value="{option["token"]}"' in body
+            assert f'value="{option["id"]}"' not in body
 
 
 def test_passing_shows_the_score_and_that_the_attestation_is_being_issued(client, attempt):
@@ -120,13 +121,17 @@ def test_made_up_option_ids_are_refused(client, attempt):
     answers[str(first.pk)] = ["999999"]
     response = client.post(_url(attempt), factories.as_post(answers))
     assert response.status_code == 400
+    # Even the real id of the right option is no answer: the form carries per-attempt tokens.
+    answers[str(first.pk)] = [str(first.correct_option_ids[0])]
+    response = client.post(_url(attempt), factories.as_post(answers))
+    assert response.status_code == 400
     assert _nothing_saved(attempt)
 
 
 def test_option_ids_of_another_question_are_refused(client, attempt):
     answers = factories.correct_answers(attempt)
     first, second = attempt.items.get(position=1), attempt.items.get(position=2)
-    answers[str(first.pk)] = [str(second.options[0]["id"])]
+    answers[str(first.pk)] = [second.options[0]["token"]]
     response = client.post(_url(attempt), factories.as_post(answers))
     assert response.status_code == 400
     assert _nothing_saved(attempt)
@@ -146,7 +151,7 @@ def test_non_numeric_and_extra_fields_are_refused(client, attempt):
 def test_two_answers_to_a_single_choice_question_are_refused(client, attempt):
     answers = factories.correct_answers(attempt)
     first = attempt.items.get(position=1)
-    answers[str(first.pk)] = [str(o["id"]) for o in first.options[:2]]
+    answers[str(first.pk)] = [o["token"] for o in first.options[:2]]
     assert client.post(_url(attempt), factories.as_post(answers)).status_code == 400
     assert _nothing_saved(attempt)
 

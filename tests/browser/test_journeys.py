@@ -95,10 +95,10 @@ def _answer_with_keyboard(page, attempt, wrong=()):
     wanted = {}
     for item in attempt.items.all():
         if item.position in wrong:
-            ids = [o["id"] for o in item.options if o["id"] not in item.correct_option_ids][:1]
+            chosen = [o for o in item.options if o["id"] not in item.correct_option_ids][:1]
         else:
-            ids = item.correct_option_ids
-        wanted[f"q{item.pk}"] = {str(i) for i in ids}
+            chosen = [o for o in item.options if o["id"] in item.correct_option_ids]
+        wanted[f"q{item.pk}"] = {o["token"] for o in chosen}
     page.locator("h1").click()
     for _ in range(500):
         page.keyboard.press("Tab")
