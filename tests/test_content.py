@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -152,3 +153,20 @@ def test_a_change_made_by_a_person_in_the_admin_is_kept(loaded):
 def test_the_home_page_lists_the_programme_in_both_languages(loaded, client):
     assert "Lemtrada" in client.get("/nb/").content.decode()
     assert "Lemtrada" in client.get("/en/").content.decode()
+
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "lemtrada-dhpc-2019-nb.txt"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the source letter is not beside the checkout")
+def test_the_content_is_written_in_our_own_words():
+    words = re.findall(r"\w+", SEED.read_text(encoding="utf-8").lower())
+    letter_runs = {" ".join(words[i : i + 12]) for i in range(len(words) - 11)}
+    for path in sorted((Path(__file__).resolve().parents[1] / "content").rglob("*.toml")):
+        ours = re.findall(r"\w+", path.read_text(encoding="utf-8").lower())
+        copied = [
+            " ".join(ours[i : i + 12])
+            for i in range(len(ours) - 11)
+            if " ".join(ours[i : i + 12]) in letter_runs
+        ]
+        assert not copied, f"{path.name} repeats the letter word for word: {copied[:2]}"
