@@ -4,9 +4,6 @@ PRESCRIBER = "Prescriber"
 MEDICAL_AFFAIRS = "Medical affairs"
 COMPLIANCE_OFFICER = "Compliance officer"
 
-ALL_ROLES = (PRESCRIBER, MEDICAL_AFFAIRS, COMPLIANCE_OFFICER)
-STAFF_ROLES = (MEDICAL_AFFAIRS, COMPLIANCE_OFFICER)
-
 
 def has_role(user, role: str) -> bool:
     """True when the user belongs to the role's group (cached per request on the user)."""

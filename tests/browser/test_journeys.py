@@ -92,13 +92,8 @@ FOCUSED_ELEMENT = """() => {
 
 def _answer_with_keyboard(page, attempt, wrong=()):
     """Tab through the form; pick answers with Space and the arrow keys only."""
-    wanted = {}
-    for item in attempt.items.all():
-        if item.position in wrong:
-            chosen = [o for o in item.options if o["id"] not in item.correct_option_ids][:1]
-        else:
-            chosen = [o for o in item.options if o["id"] in item.correct_option_ids]
-        wanted[f"q{item.pk}"] = {o["token"] for o in chosen}
+    answers = factories.correct_answers(attempt, wrong=wrong)
+    wanted = {f"q{item_id}": set(tokens) for item_id, tokens in answers.items()}
     page.locator("h1").click()
     for _ in range(500):
         page.keyboard.press("Tab")
