@@ -200,6 +200,8 @@ class Loader:
             "source_authority": info["source_authority"],
             "attestation_validity_months": info.get("attestation_validity_months", 12),
             "pass_mark": info.get("pass_mark", 80),
+            "attestation_prefix": info.get("attestation_prefix", "ATT"),
+            "renewal_grace_days": info.get("renewal_grace_days", 30),
         }
         page = ProgrammePage.objects.child_of(index).filter(slug=info["slug"]).first()
         if page is None and source is not None:

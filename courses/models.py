@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -71,6 +71,22 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         _("attempt lifetime (minutes)"), default=120, validators=[MinValueValidator(5)]
     )
     shuffle = models.BooleanField(_("shuffle questions and options"), default=True)
+    attestation_prefix = models.CharField(
+        _("attestation serial prefix"),
+        max_length=8,
+        default="ATT",
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("Two to eight capital letters A–Z."))],
+        help_text=_("Starts every attestation serial, e.g. LEM in LEM-2026-000123."),
+    )
+    renewal_grace_days = models.PositiveSmallIntegerField(
+        _("grace period after a material change (days)"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "When a material change is published, earlier attestations stay valid this many days; "
+            "then they require renewal."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("product"),
@@ -86,7 +102,14 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         ),
     ]
     rules_panels = [
-        FieldPanel("attestation_validity_months"),
+        MultiFieldPanel(
+            [
+                FieldPanel("attestation_validity_months"),
+                FieldPanel("attestation_prefix"),
+                FieldPanel("renewal_grace_days"),
+            ],
+            heading=_("Attestation"),
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("pass_mark"),
@@ -213,3 +236,43 @@ class PeerReviewTask(AbstractGroupApprovalTask):
     class Meta:
         verbose_name = _("peer review task")
         verbose_name_plural = _("peer review tasks")
+
+
+class ContentChange(models.Model):
+    """What an editor declared about a change when submitting it for review, and when it went live.
+
+    Bound to the exact revision that was submitted (``on_delete=PROTECT``). A material change,
+    once published, raises the programme's content version: attestations bound to an earlier
+    version then require renewal after the programme's grace period.
+    """
+
+    programme_key = models.UUIDField(_("programme"), db_index=True)
+    revision = models.OneToOneField(
+        "wagtailcore.Revision", verbose_name=_("revision"), on_delete=models.PROTECT, related_name="+"
+    )
+    lesson_key = models.UUIDField(_("lesson"), null=True, blank=True)
+    object_title = models.CharField(_("changed item"), max_length=255)
+    material = models.BooleanField(_("material change"))
+    summary = models.TextField(_("what changed"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    content_version = models.PositiveIntegerField(
+        _("content version"), null=True, blank=True, help_text=_("Set when a material change is published.")
+    )
+
+    class Meta:
+        verbose_name = _("content change")
+        verbose_name_plural = _("content changes")
+        ordering = ["-declared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme_key", "content_version"], name="one_material_change_per_version"
+            )
+        ]
+
+    def __str__(self):
+        kind = _("material") if self.material else _("not material")
+        return f"{self.object_title} ({kind})"

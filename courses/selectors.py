@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from wagtail.models import Locale
 
-from .models import LessonPage, LessonProgress, ProgrammePage
+from .models import ContentChange, LessonPage, LessonProgress, ProgrammePage
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class ProgrammeProgress:
     lessons: list
     read_keys: frozenset = field(default_factory=frozenset)
     required_keys: frozenset = field(default_factory=frozenset)
+    changed_keys: frozenset = field(default_factory=frozenset)
 
     @property
     def total(self) -> int:
@@ -47,6 +49,10 @@ class ProgrammeProgress:
     def is_read(self, lesson) -> bool:
         return lesson.translation_key in self.read_keys
 
+    def is_changed(self, lesson) -> bool:
+        """Read once, but materially changed since: to be read again."""
+        return lesson.translation_key in self.changed_keys
+
 
 def programme_lessons(*, programme: ProgrammePage) -> list:
     """The programme's published lessons in reading order (one query)."""
@@ -54,13 +60,46 @@ def programme_lessons(*, programme: ProgrammePage) -> list:
 
 
 def read_lesson_keys(*, user, programme_key) -> frozenset:
+    return lesson_reading(user=user, programme_key=programme_key)[0]
+
+
+def lesson_reading(*, user, programme_key) -> tuple[frozenset, frozenset]:
+    """(lessons read, lessons read before a material change to them): two queries.
+
+    A lesson counts as read only when it was read after its last published material change.
+    """
     if not user.is_authenticated:
-        return frozenset()
-    return frozenset(
+        return frozenset(), frozenset()
+    read_at = dict(
         LessonProgress.objects.filter(user=user, programme_key=programme_key).values_list(
-            "lesson_key", flat=True
+            "lesson_key", "read_at"
         )
     )
+    if not read_at:
+        return frozenset(), frozenset()
+    changed_at = material_lesson_changes(programme_key=programme_key)
+    changed = frozenset(key for key, at in read_at.items() if key in changed_at and at < changed_at[key])
+    return frozenset(read_at) - changed, changed
+
+
+def material_lesson_changes(*, programme_key) -> dict:
+    """{lesson translation key: when its last material change was published}."""
+    return dict(
+        ContentChange.objects.filter(
+            programme_key=programme_key, material=True, published_at__isnull=False, lesson_key__isnull=False
+        )
+        .values("lesson_key")
+        .annotate(at=Max("published_at"))
+        .values_list("lesson_key", "at")
+    )
+
+
+def programme_content_version(*, programme_key) -> int:
+    """1 for the content as first published, plus one for every material change published since."""
+    latest = ContentChange.objects.filter(
+        programme_key=programme_key, material=True, published_at__isnull=False
+    ).aggregate(v=Max("content_version"))["v"]
+    return latest or 1
 
 
 def required_lesson_keys(*, programme: ProgrammePage, lessons=None) -> frozenset:
@@ -74,10 +113,12 @@ def required_lesson_keys(*, programme: ProgrammePage, lessons=None) -> frozenset
 def programme_progress(*, user, programme: ProgrammePage) -> ProgrammeProgress:
     """How far the user has read in this programme; a fixed number of queries whatever the lessons."""
     lessons = programme_lessons(programme=programme)
+    read, changed = lesson_reading(user=user, programme_key=programme.translation_key)
     return ProgrammeProgress(
         lessons=lessons,
-        read_keys=read_lesson_keys(user=user, programme_key=programme.translation_key),
+        read_keys=read,
         required_keys=required_lesson_keys(programme=programme, lessons=lessons),
+        changed_keys=changed,
     )
 
 

@@ -1,17 +1,65 @@
-"""State changes for learner progress."""
+"""State changes for learner progress and for declared content changes."""
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
-from .models import LessonPage, LessonProgress
+from .models import ContentChange, LessonPage, LessonProgress
+from .signals import material_change_published
 
 
 @transaction.atomic
 def lesson_mark_read(*, user, lesson: LessonPage) -> LessonProgress:
-    """Record that the user has read the lesson (in any of its languages). Safe to repeat."""
+    """Record that the user has read the lesson (in any of its languages). Safe to repeat.
+
+    Reading it again moves the time forward, so a lesson changed since the last reading
+    counts as read again.
+    """
     programme = lesson.get_parent()
-    progress, _ = LessonProgress.objects.get_or_create(
+    progress, _ = LessonProgress.objects.update_or_create(
         user=user,
         lesson_key=lesson.translation_key,
-        defaults={"programme_key": programme.translation_key},
+        defaults={"read_at": timezone.now()},
+        create_defaults={"programme_key": programme.translation_key, "read_at": timezone.now()},
     )
     return progress
+
+
+@transaction.atomic
+def content_change_declare(*, revision, programme_key, lesson_key, title, material: bool, summary: str, user):
+    """Keep what the editor said about a change submitted for review, bound to its revision."""
+    change, _ = ContentChange.objects.update_or_create(
+        revision=revision,
+        defaults={
+            "programme_key": programme_key,
+            "lesson_key": lesson_key,
+            "object_title": title[:255],
+            "material": material,
+            "summary": summary.strip(),
+            "declared_by": user,
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def content_change_published(*, revision, now=None):
+    """A revision went live: mark its declaration published; a material one raises the version.
+
+    Receivers of ``material_change_published`` (attestations) run in this transaction.
+    """
+    change = (
+        ContentChange.objects.select_for_update().filter(revision=revision, published_at__isnull=True).first()
+    )
+    if change is None:
+        return None
+    change.published_at = now or timezone.now()
+    if change.material:
+        latest = ContentChange.objects.filter(
+            programme_key=change.programme_key, content_version__isnull=False
+        ).aggregate(v=Max("content_version"))["v"]
+        change.content_version = (latest or 1) + 1
+    change.save(update_fields=["published_at", "content_version"])
+    if change.material:
+        material_change_published.send(sender=ContentChange, change=change)
+    return change

@@ -6,10 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates import views as certificate_views
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The QR code's target: language from the browser; /nb/ and /en/ forms are below.
+    path("verify/<str:code>/", certificate_views.verify, name="verify_public"),
     # Staff sign in through the same allauth login as everybody else.
     path(
         "admin/login/",
@@ -30,6 +34,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("quiz/", include("quizzes.urls")),
+    path("", include("certificates.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

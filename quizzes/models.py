@@ -196,6 +196,13 @@ class AttemptQuestion(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     question = models.ForeignKey(Question, null=True, on_delete=models.SET_NULL, related_name="+")
+    question_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The published revision of the question that was shown (what an attestation attests).",
+    )
     question_key = models.UUIDField(db_index=True)
     topic_key = models.UUIDField()
     topic_name = models.CharField(max_length=200)

@@ -94,10 +94,27 @@ def open_attempt(*, user, programme_key, now=None):
     )
 
 
+_extra_checks: list = []
+
+
+def register_eligibility_check(check) -> None:
+    """Let another app refuse new attempts (``check(user=, programme=, now=)`` → Eligibility or None).
+
+    The attestation app uses this to close the quiz while a prescriber holds a valid
+    attestation, without this app depending on it.
+    """
+    if check not in _extra_checks:
+        _extra_checks.append(check)
+
+
 def quiz_eligibility(*, user, programme, now=None) -> Eligibility:
     """May this user start (or resume) the quiz of this programme? If not, say why."""
     if not roles.has_role(user, roles.PRESCRIBER):
         return Eligibility(False, "not_prescriber", _("Only registered prescribers can take the quiz."))
+    for check in _extra_checks:
+        refusal = check(user=user, programme=programme, now=now)
+        if refusal is not None:
+            return refusal
     progress = programme_progress(user=user, programme=programme)
     if not progress.complete:
         return Eligibility(

@@ -126,6 +126,7 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
                     attempt=attempt,
                     position=position,
                     question=question,
+                    question_revision_id=question.live_revision_id,
                     question_key=question.translation_key,
                     topic_key=question.topic.translation_key,
                     topic_name=question.topic.name,

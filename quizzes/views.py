@@ -122,5 +122,6 @@ def result(request, attempt_id):
         "result": selectors.attempt_result(attempt=current, request=request),
         "attempt": current,
         "quiz_url": reverse("quizzes:quiz", args=[_slug_for(current, request)]),
+        "programme": current.programme.get_translation_or_none(Locale.get_active()) or current.programme,
     }
     return render(request, "quizzes/result.html", context)

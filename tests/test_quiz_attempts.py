@@ -123,15 +123,15 @@ def test_passing_sends_quiz_passed_inside_the_scoring_transaction(ready_prescrib
 
     quiz_passed.connect(receiver)
     try:
-        attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
-        services.attempt_submit(
-            attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt)
-        )
         failed = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
         services.attempt_submit(
             attempt_id=failed.pk,
             user=ready_prescriber,
             answers=factories.correct_answers(failed, wrong={1, 2, 3}),
+        )
+        attempt = services.attempt_start(user=ready_prescriber, programme=programme_with_bank)
+        services.attempt_submit(
+            attempt_id=attempt.pk, user=ready_prescriber, answers=factories.correct_answers(attempt)
         )
     finally:
         quiz_passed.disconnect(receiver)

@@ -207,9 +207,10 @@ def _submit_queries(client, user, programme):
 
 
 def test_submitting_takes_the_same_number_of_queries_whatever_the_number_of_questions(client):
-    small = factories.programme(slug="small", lessons=1, questions_per_topic=1)
+    # Different serial prefixes: each first pass creates its own serial counter.
+    small = factories.programme(slug="small", lessons=1, questions_per_topic=1, attestation_prefix="SMA")
     factories.question_bank(small, topics=2, per_topic=1)
-    large = factories.programme(slug="large", lessons=1, questions_per_topic=4)
+    large = factories.programme(slug="large", lessons=1, questions_per_topic=4, attestation_prefix="LAR")
     factories.question_bank(large, topics=5, per_topic=4, kinds=("single", "multiple", "true_false"))
     user_small, user_large = factories.PrescriberFactory(), factories.PrescriberFactory()
     factories.read_all(user_small, small)
@@ -223,8 +224,9 @@ def test_submit_query_count_is_fixed(
     client.force_login(ready_prescriber)
     client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
     current = Attempt.objects.get(user=ready_prescriber)
-    answers = factories.correct_answers(current)
-    # lock attempt, check role, read items, claim, write choices, write item results, savepoints
+    answers = factories.correct_answers(current, wrong={1, 2, 3})
+    # A failing submit: lock attempt, check role, read items, claim, write choices, write item
+    # results, savepoints. (A pass adds the attestation's fixed cost; see the test above.)
     with django_assert_num_queries(8):
         services.attempt_submit(attempt_id=current.pk, user=ready_prescriber, answers=answers)
 

@@ -25,7 +25,11 @@ INSTALLED_APPS = [
     "lms",
     "courses",
     "quizzes",
+    "certificates",
     "content",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.typed_table_block",
     "wagtail.locales",
@@ -152,6 +156,15 @@ WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_FINISH_WORKFLOW_ACTION = "courses.workflows.publish_approved"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Background work (django-tasks on the database; `manage.py db_worker` runs it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Where people reach the site: links in e-mails and the verification URL in the QR code.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+
+# Public verification (page and form) and the status API: requests per client address.
+VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

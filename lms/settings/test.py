@@ -11,3 +11,5 @@ ACCOUNT_RATE_LIMITS = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PUBLIC_BASE_URL = "https://lms.example.test"

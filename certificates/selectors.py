@@ -1,0 +1,223 @@
+"""Read-only questions about attestations. ``attestation_status`` is the one answer to
+"may this prescriber initiate treatment under this programme?": pages, the PDF, the gate,
+the verify page and the API all ask it, and nothing else decides.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from courses.selectors import programme_in_default_locale
+
+from .models import Attestation, AttestationDocument
+
+VALID = "valid"
+EXPIRED = "expired"
+REVOKED = "revoked"
+RENEWAL_REQUIRED = "renewal_required"
+NONE = "none"
+STATUSES = (VALID, EXPIRED, REVOKED, RENEWAL_REQUIRED, NONE)
+
+
+def _date(value) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+@dataclass(frozen=True)
+class AttestationStatus:
+    """A status code with the attestation it is about and the dates that decided it."""
+
+    code: str
+    attestation: Attestation | None = None
+    valid_until: date | None = None
+    renewal_due: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == VALID
+
+    @property
+    def renewal_pending(self) -> bool:
+        """Valid for now, but a material change means it must be renewed by ``renewal_due``."""
+        return self.code == VALID and self.renewal_due is not None
+
+    @property
+    def label(self) -> str:
+        return {
+            VALID: _("Valid"),
+            EXPIRED: _("Expired"),
+            REVOKED: _("Revoked"),
+            RENEWAL_REQUIRED: _("Renewal required"),
+            NONE: _("No attestation"),
+        }[self.code]
+
+    @property
+    def reason(self) -> str:
+        """Why, in the active language, for the prescriber."""
+        if self.code == VALID:
+            text = _("Your attestation is valid until %(date)s.") % {"date": _date(self.valid_until)}
+            if self.renewal_due:
+                text += " " + _(
+                    "The programme has changed: read the changed lessons and pass the quiz again "
+                    "before %(date)s to keep it valid."
+                ) % {"date": _date(self.renewal_due)}
+            return text
+        if self.code == EXPIRED:
+            return _("Your attestation expired on %(date)s. Pass the quiz again to renew it.") % {
+                "date": _date(self.valid_until)
+            }
+        if self.code == REVOKED:
+            return _("Your attestation was revoked on %(date)s. Contact the programme owner.") % {
+                "date": _date(self.attestation.revoked_at)
+            }
+        if self.code == RENEWAL_REQUIRED:
+            return _(
+                "The programme changed materially and your attestation needs renewal since %(date)s. "
+                "Read the changed lessons and pass the quiz again."
+            ) % {"date": _date(self.renewal_due)}
+        return _("You have no attestation for this programme yet. Read every lesson and pass the quiz.")
+
+    @property
+    def public_reason(self) -> str:
+        """What a third party may be told (verify page): no personal detail beyond the status."""
+        if self.code == VALID:
+            return _("Valid until %(date)s.") % {"date": _date(self.valid_until)}
+        if self.code == EXPIRED:
+            return _("Expired on %(date)s.") % {"date": _date(self.valid_until)}
+        if self.code == REVOKED:
+            return _("Revoked on %(date)s.") % {"date": _date(self.attestation.revoked_at)}
+        if self.code == RENEWAL_REQUIRED:
+            return _("Not valid: renewal has been required since %(date)s.") % {
+                "date": _date(self.renewal_due)
+            }
+        return _("No attestation.")
+
+
+def status_of(attestation: Attestation | None, *, now=None) -> AttestationStatus:
+    """The status of one attestation record, from its state and dates."""
+    if attestation is None:
+        return AttestationStatus(NONE)
+    now = now or timezone.now()
+    common = {"attestation": attestation, "valid_until": attestation.valid_until}
+    if attestation.state == Attestation.State.REVOKED:
+        return AttestationStatus(REVOKED, **common)
+    if attestation.state == Attestation.State.SUPERSEDED:
+        # Only ever shown in a list of past attestations: a newer one replaced it.
+        return AttestationStatus(EXPIRED, **common)
+    if timezone.localtime(now).date() > attestation.valid_until:
+        return AttestationStatus(EXPIRED, **common)
+    due = attestation.renewal_required_from
+    if due is not None and now >= due:
+        return AttestationStatus(RENEWAL_REQUIRED, renewal_due=due, **common)
+    return AttestationStatus(VALID, renewal_due=due, **common)
+
+
+def current_attestation(*, user, programme_key) -> Attestation | None:
+    """The prescriber's latest attestation for the programme (the one that counts)."""
+    if not getattr(user, "is_authenticated", True):
+        return None
+    return (
+        Attestation.objects.filter(user=user, programme_key=programme_key)
+        .exclude(state=Attestation.State.SUPERSEDED)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+def attestation_status(*, user, programme, now=None) -> AttestationStatus:
+    """May this prescriber initiate treatment under this programme? ``valid`` is the only yes."""
+    return status_of(current_attestation(user=user, programme_key=programme.translation_key), now=now)
+
+
+def attestation_status_for_hpr(*, hpr_number: str, programme, now=None) -> AttestationStatus:
+    """The same answer, looked up by HPR number (for the status API). Unknown number: ``none``."""
+    user = get_user_model().objects.filter(hpr_number=hpr_number).first()
+    if user is None:
+        return AttestationStatus(NONE)
+    return attestation_status(user=user, programme=programme, now=now)
+
+
+def attestation_for_code(*, code: str) -> Attestation | None:
+    if not code or len(code) > 64:
+        return None
+    return Attestation.objects.filter(verification_code=code).first()
+
+
+def attestation_for_serial_and_code(*, serial: str, code: str) -> Attestation | None:
+    attestation = attestation_for_code(code=code.strip())
+    if attestation is None or attestation.serial != serial.strip().upper():
+        return None
+    return attestation
+
+
+def user_attestations(*, user):
+    """All of a prescriber's attestations, newest first, current and past."""
+    return Attestation.objects.filter(user=user).order_by("-issued_at", "-pk")
+
+
+def downloadable_attestation(*, user, pk) -> Attestation | None:
+    """The attestation whose PDF this user may download: the holder's own, or any for compliance."""
+    from lms import roles
+
+    queryset = Attestation.objects.filter(pk=pk, pdf_status=Attestation.PdfStatus.READY)
+    if not roles.has_role(user, roles.COMPLIANCE_OFFICER):
+        queryset = queryset.filter(user=user)
+    return queryset.first()
+
+
+def document_for(*, attestation) -> AttestationDocument | None:
+    return AttestationDocument.objects.filter(attestation=attestation).first()
+
+
+def programme_for_attestations(*, programme):
+    """Attestations always point at the programme's default-language version."""
+    return programme_in_default_locale(programme=programme)
+
+
+def attestations_due_for_reminder(*, days: int, today: date):
+    """Active attestations that expire within ``days`` days and have not had that reminder."""
+    from datetime import timedelta
+
+    field = {30: "reminder_30_sent_at", 7: "reminder_7_sent_at"}[days]
+    return (
+        Attestation.objects.filter(
+            state=Attestation.State.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + timedelta(days=days),
+            **{f"{field}__isnull": True},
+        )
+        .select_related("user")
+        .order_by("valid_until", "pk")
+    )
+
+
+def quiz_closed_while_valid(*, user, programme, now=None):
+    """The quiz offers no new attempt while the prescriber holds a valid attestation.
+
+    A pending renewal (a material change) reopens it, and so do the last
+    ``RENEWAL_WINDOW_DAYS`` days before expiry, expiry itself and revocation.
+    """
+    from quizzes.selectors import Eligibility
+
+    status = attestation_status(user=user, programme=programme, now=now)
+    if not status.ok or status.renewal_pending or in_renewal_window(status, now=now):
+        return None
+    return Eligibility(False, "attested", status.reason)
+
+
+RENEWAL_WINDOW_DAYS = 30
+
+
+def in_renewal_window(status: AttestationStatus, *, now=None) -> bool:
+    """Valid, but close enough to its end date that the quiz reopens for renewal."""
+    from datetime import timedelta
+
+    if not status.ok:
+        return False
+    today = timezone.localtime(now or timezone.now()).date()
+    return status.valid_until - today < timedelta(days=RENEWAL_WINDOW_DAYS)

@@ -1,0 +1,102 @@
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
+
+from courses import access
+
+from . import selectors
+
+
+def _verify_rate(group, request):
+    return settings.VERIFY_RATE_LIMIT
+
+
+def rate_limited(request, exception=None):
+    """Too many look-ups from one address (verify page, verify form)."""
+    response = render(request, "certificates/rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+@never_cache
+def mine(request):
+    """My attestations: every attestation of the signed-in prescriber, current and past."""
+    refusal = access.learner_refusal(request)
+    if refusal is not None:
+        return refusal
+    rows = [
+        {"attestation": a, "status": selectors.status_of(a)}
+        for a in selectors.user_attestations(user=request.user).select_related("renewal_change")
+    ]
+    return render(request, "certificates/mine.html", {"rows": rows})
+
+
+@never_cache
+def download(request, pk: int):
+    """The stored PDF, for its holder and for Compliance officers; 404 for anyone else."""
+    if not request.user.is_authenticated:
+        raise Http404
+    attestation = selectors.downloadable_attestation(user=request.user, pk=pk)
+    document = selectors.document_for(attestation=attestation) if attestation else None
+    if document is None:
+        raise Http404
+    response = HttpResponse(bytes(document.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{attestation.serial}.pdf"'
+    response["Content-Length"] = str(document.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class VerifyForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Serial"),
+        max_length=32,
+        help_text=_("As printed on the attestation, e.g. LEM-2026-000123."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=64,
+        help_text=_("The code at the end of the address printed under the QR code."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def _verify_result(request, attestation):
+    status = selectors.status_of(attestation)
+    return render(request, "certificates/verify.html", {"attestation": attestation, "status": status})
+
+
+@never_cache
+@ratelimit(key="ip", rate=_verify_rate, block=False, group="verify")
+def verify(request, code: str):
+    """Public: status, holder name, programme and valid-until of one attestation; nothing more."""
+    if request.limited:
+        return rate_limited(request)
+    attestation = selectors.attestation_for_code(code=code)
+    if attestation is None:
+        return render(request, "certificates/verify_unknown.html", status=404)
+    return _verify_result(request, attestation)
+
+
+@never_cache
+@ratelimit(key="ip", rate=_verify_rate, method="POST", block=False, group="verify")
+def verify_form(request):
+    """Public: type the serial and code printed on an attestation."""
+    if request.limited:
+        return rate_limited(request)
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        attestation = selectors.attestation_for_serial_and_code(
+            serial=form.cleaned_data["serial"], code=form.cleaned_data["code"]
+        )
+        if attestation is not None:
+            return _verify_result(request, attestation)
+        form.add_error(None, _("No attestation matches this serial and code. Check both and try again."))
+        return render(request, "certificates/verify_form.html", {"form": form}, status=404)
+    return render(request, "certificates/verify_form.html", {"form": form})
