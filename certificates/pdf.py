@@ -5,6 +5,7 @@ no network access and no file outside it, so the same record gives the same docu
 any machine.
 """
 
+import datetime
 from pathlib import Path
 
 import segno
@@ -54,7 +55,7 @@ def attestation_html(attestation) -> str:
                 "verification_url": url,
                 "qr_svg": qr_svg(url),
                 "issued_on": timezone.localtime(attestation.issued_at).date(),
-                "created": attestation.issued_at.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created": attestation.issued_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
         )
 
