@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 
 
-.PHONY: run serve install messages makemessages setup test test-fast lint format check bench clean
+.PHONY: run worker serve install messages makemessages setup test test-fast lint format check bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ setup: messages
 
 run: setup
 	@echo "Serving on http://127.0.0.1:8000/ — e-mails (sign-up verification links) are printed below."
+	@echo "The background worker (attestation PDFs, e-mails) runs beside the server and stops with it."
+	$(MANAGE) db_worker --no-startup-delay --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
+
+worker: install
+	$(MANAGE) db_worker
 
 test: messages
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python manage.py check

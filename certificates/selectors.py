@@ -3,6 +3,8 @@
 the verify page and the API all ask it, and nothing else decides.
 """
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from courses.selectors import programme_in_default_locale
 
-from .models import Attestation, AttestationDocument
+from .models import ApiToken, Attestation, AttestationDocument, TreatmentInitiation
 
 VALID = "valid"
 EXPIRED = "expired"
@@ -200,11 +202,15 @@ def quiz_closed_while_valid(*, user, programme, now=None):
     """The quiz offers no new attempt while the prescriber holds a valid attestation.
 
     A pending renewal (a material change) reopens it, and so do the last
-    ``RENEWAL_WINDOW_DAYS`` days before expiry, expiry itself and revocation.
+    ``RENEWAL_WINDOW_DAYS`` days before expiry and expiry itself. A revoked attestation
+    keeps it closed until the programme owner acts.
     """
     from quizzes.selectors import Eligibility
 
     status = attestation_status(user=user, programme=programme, now=now)
+    if status.code == REVOKED:
+        # A revocation is a compliance decision: passing the quiz again must not undo it.
+        return Eligibility(False, "revoked", status.reason)
     if not status.ok or status.renewal_pending or in_renewal_window(status, now=now):
         return None
     return Eligibility(False, "attested", status.reason)
@@ -221,3 +227,70 @@ def in_renewal_window(status: AttestationStatus, *, now=None) -> bool:
         return False
     today = timezone.localtime(now or timezone.now()).date()
     return status.valid_until - today < timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def attestations_awaiting_render(*, older_than, now=None) -> list[int]:
+    """Ids of attestations whose PDF is still not rendered (or failed), issued before ``now - older_than``."""
+    now = now or timezone.now()
+    return list(
+        Attestation.objects.filter(
+            pdf_status__in=[Attestation.PdfStatus.PENDING, Attestation.PdfStatus.FAILED],
+            issued_at__lte=now - older_than,
+        ).values_list("pk", flat=True)
+    )
+
+
+def recorded_treatment_initiations(*, user, programme, limit: int = 10):
+    """The prescriber's own recorded treatment initiations under this programme, newest first."""
+    return (
+        TreatmentInitiation.objects.filter(
+            user=user,
+            programme_key=programme.translation_key,
+            outcome=TreatmentInitiation.Outcome.RECORDED,
+        )
+        .select_related("attestation")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def own_recorded_treatment_initiation(*, user, programme, pk) -> TreatmentInitiation | None:
+    """One recorded initiation, only when it is this prescriber's and under this programme."""
+    pk = str(pk or "")
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+        return None
+    return (
+        TreatmentInitiation.objects.filter(
+            pk=int(pk),
+            user=user,
+            programme_key=programme.translation_key,
+            outcome=TreatmentInitiation.Outcome.RECORDED,
+        )
+        .select_related("attestation")
+        .first()
+    )
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+API_TOKEN_MAX_LENGTH = 256
+
+
+def api_token_hash(raw: str) -> str:
+    """What is stored of a token: its SHA-256, in hex."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The active (unrevoked) token whose raw value this is, or None.
+
+    The lookup is by the token's SHA-256, never by the token itself, so the time a lookup
+    takes says nothing about how much of a guess was right; the found hash is compared
+    again in constant time.
+    """
+    if not raw or len(raw) > API_TOKEN_MAX_LENGTH or not raw.isascii():
+        return None
+    digest = api_token_hash(raw)
+    token = ApiToken.objects.filter(token_hash=digest, revoked_at__isnull=True).first()
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    return token

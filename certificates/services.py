@@ -8,15 +8,18 @@ import calendar
 import datetime
 import hashlib
 import logging
+import re
+import secrets
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from courses.selectors import programme_content_version, programme_in_default_locale
 
-from . import notifications, pdf
-from .models import Attestation, AttestationDocument, SerialCounter
+from . import notifications, pdf, selectors
+from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, TreatmentInitiation
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +71,8 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     Whatever the prescriber held for this programme before is superseded, so at most one
     attestation is active (also enforced by a partial unique index). The holder's row is
     locked first, so two passes at the same moment queue up instead of colliding. The PDF
-    is rendered after commit by a background task.
+    is rendered after commit by a background task (``tasks.render_attestation``, queued by
+    the receiver that calls this).
     """
     existing = Attestation.objects.filter(attempt=attempt).first()
     if existing is not None:
@@ -105,7 +109,6 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     )
     attestation.save()
     Attestation.objects.filter(pk__in=[p.pk for p in previous]).update(superseded_by=attestation)
-    transaction.on_commit(lambda: _enqueue_render(attestation.pk))
     return attestation
 
 
@@ -119,23 +122,10 @@ def _translation(source, language: str):
     return translated if translated is not None and translated.live else source
 
 
-def _enqueue_render(attestation_id: int, *, run_after=None) -> None:
-    """Queue the render. A retry (``run_after``) needs a backend that can defer; without one
-    (the immediate backend of the tests) the daily job retries instead."""
-    from .tasks import render_attestation
-
-    task = render_attestation
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            return
-        task = task.using(run_after=run_after)
-    task.enqueue(attestation_id)
-
-
 def attestation_render(*, attestation_id: int) -> Attestation:
-    """Render and store the PDF, then tell the holder. A failure is recorded and retried later.
+    """Render and store the PDF, then tell the holder. A failure is recorded and raised.
 
-    Called by the background task. The PDF is rendered once; its bytes and SHA-256 are
+    Called by the background task, which retries. The PDF is rendered once; its bytes and SHA-256 are
     stored, so every download gives exactly the same file.
     """
     attestation = Attestation.objects.select_related("user").get(pk=attestation_id)
@@ -144,19 +134,7 @@ def attestation_render(*, attestation_id: int) -> Attestation:
     try:
         content = pdf.render_attestation_pdf(attestation)
     except Exception as error:
-        attempts = attestation.pdf_attempts + 1
-        failed = attempts >= MAX_RENDER_ATTEMPTS
-        Attestation.objects.filter(pk=attestation.pk).update(
-            pdf_attempts=attempts,
-            pdf_error=f"{error.__class__.__name__}: {error}"[:2000],
-            pdf_status=Attestation.PdfStatus.FAILED if failed else Attestation.PdfStatus.PENDING,
-        )
-        logger.exception("Rendering attestation %s failed (attempt %s)", attestation.serial, attempts)
-        if not failed:
-            # Back off: 1, 4, 9, 16 minutes (where the task backend can defer).
-            _enqueue_render(
-                attestation.pk, run_after=timezone.now() + datetime.timedelta(minutes=attempts**2)
-            )
+        attestation_render_failed(attestation=attestation, error=error)
         raise
     with transaction.atomic():
         locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
@@ -177,21 +155,25 @@ def attestation_render(*, attestation_id: int) -> Attestation:
     return locked
 
 
-def attestation_retry_renders(*, older_than=datetime.timedelta(minutes=10), now=None) -> int:
-    """Queue again every PDF still not rendered (also those that failed): for the daily job."""
-    now = now or timezone.now()
-    stuck = Attestation.objects.filter(
-        pdf_status__in=[Attestation.PdfStatus.PENDING, Attestation.PdfStatus.FAILED],
-        issued_at__lte=now - older_than,
-    ).values_list("pk", flat=True)
-    count = 0
-    for pk in stuck:
-        Attestation.objects.filter(pk=pk, pdf_status=Attestation.PdfStatus.FAILED).update(
-            pdf_status=Attestation.PdfStatus.PENDING, pdf_attempts=0
-        )
-        _enqueue_render(pk)
-        count += 1
-    return count
+def attestation_render_failed(*, attestation, error) -> Attestation:
+    """Record a failed render; after ``MAX_RENDER_ATTEMPTS`` the PDF is marked failed for staff."""
+    attempts = attestation.pdf_attempts + 1
+    failed = attempts >= MAX_RENDER_ATTEMPTS
+    Attestation.objects.filter(pk=attestation.pk).update(
+        pdf_attempts=attempts,
+        pdf_error=f"{error.__class__.__name__}: {error}"[:2000],
+        pdf_status=Attestation.PdfStatus.FAILED if failed else Attestation.PdfStatus.PENDING,
+    )
+    logger.error("Rendering attestation %s failed (attempt %s): %s", attestation.serial, attempts, error)
+    attestation.refresh_from_db()
+    return attestation
+
+
+def attestation_render_reset(*, attestation_id: int) -> None:
+    """A failed PDF gets a fresh set of attempts (the daily job, or staff asking for a retry)."""
+    Attestation.objects.filter(pk=attestation_id, pdf_status=Attestation.PdfStatus.FAILED).update(
+        pdf_status=Attestation.PdfStatus.PENDING, pdf_attempts=0
+    )
 
 
 @transaction.atomic
@@ -239,3 +221,158 @@ def attestations_require_renewal(*, change, now=None) -> int:
     if ids:
         transaction.on_commit(lambda: notifications.renewal_required(attestation_ids=ids))
     return len(ids)
+
+
+# The treatment gate ---------------------------------------------------------------------
+
+#: What a prescriber confirms before a treatment initiation is recorded (from the DHPC of
+#: 16 April 2019, plus the patient alert card): each must be ``True``.
+TREATMENT_CONFIRMATIONS = (
+    "adult_highly_active_rrms",
+    "vital_signs_monitored",
+    "ecg_considered",
+    "liver_function_checked",
+    "told_symptoms_after_infusion",
+    "told_liver_symptoms",
+    "told_late_hlh",
+    "alert_card_given",
+)
+#: The letter's two alternatives for a new patient; exactly one is recorded.
+INDICATION_BASES = ("inadequate_response", "other_dmt_unsuitable")
+PATIENT_REFERENCE_MAX_LENGTH = 40
+
+# Eleven digits, also in groups split by spaces, dots or dashes ("010190 12345", "01.01.90-12345").
+_NATIONAL_ID_SHAPE = re.compile(r"(?<!\d)\d(?:[\s.\-\u2010-\u2015\u2212]*\d){10}(?!\d)")
+
+
+class TreatmentInputError(AttestationError):
+    """The input is incomplete or not allowed: nothing is stored (this is not a refusal)."""
+
+
+def looks_like_national_identity_number(value: str) -> bool:
+    """True when ``value`` holds something shaped like an 11-digit Norwegian identity number."""
+    return bool(_NATIONAL_ID_SHAPE.search(value or ""))
+
+
+def _treatment_input(*, confirmations, patient_reference) -> tuple[dict, str]:
+    reference = (patient_reference or "").strip()
+    if not reference:
+        raise TreatmentInputError(gettext("A patient reference is required."), code="reference_required")
+    if len(reference) > PATIENT_REFERENCE_MAX_LENGTH:
+        raise TreatmentInputError(gettext("The patient reference is too long."), code="reference_too_long")
+    if looks_like_national_identity_number(reference):
+        raise TreatmentInputError(
+            gettext("Do not enter a national identity number."), code="national_identity_number"
+        )
+    confirmations = dict(confirmations or {})
+    basis = confirmations.pop("indication_basis", None)
+    if basis not in INDICATION_BASES:
+        raise TreatmentInputError(gettext("Choose which indication applies."), code="indication_basis")
+    if set(confirmations) != set(TREATMENT_CONFIRMATIONS) or not all(
+        confirmations[key] is True for key in TREATMENT_CONFIRMATIONS
+    ):
+        raise TreatmentInputError(gettext("Every confirmation is required."), code="confirmations")
+    return {"indication_basis": basis, **dict.fromkeys(TREATMENT_CONFIRMATIONS, True)}, reference
+
+
+@transaction.atomic
+def treatment_initiation_record(
+    *, user, programme, confirmations, patient_reference, language, now=None
+) -> TreatmentInitiation:
+    """Record that treatment starts, or store the refusal: only a ``valid`` attestation allows it.
+
+    ``selectors.attestation_status`` gives the answer; this function never decides it. With
+    any other status the refusal is stored (status and reason in ``language``) whatever was
+    typed, and no patient reference: nothing is recorded for a patient, so nothing about one
+    is kept. With a valid status, incomplete or forbidden input raises ``TreatmentInputError``
+    and stores nothing. The prescriber's attestations are row-locked first, so a revocation
+    cannot land between the answer and the record.
+    """
+    source = programme_in_default_locale(programme=programme)
+    list(
+        Attestation.objects.select_for_update()
+        .filter(user=user, programme_key=source.translation_key)
+        .values_list("pk", flat=True)
+    )
+    status = selectors.attestation_status(user=user, programme=source, now=now)
+    common = {
+        "user": user,
+        "programme": source,
+        "programme_key": source.translation_key,
+        "attestation": status.attestation,
+        "status": status.code,
+        "language": language,
+    }
+    if not status.ok:
+        with translation.override(language):
+            reason = str(status.reason)
+        logger.info("Treatment initiation refused for user %s: %s", user.pk, status.code)
+        return TreatmentInitiation.objects.create(
+            outcome=TreatmentInitiation.Outcome.REFUSED, reason=reason, **common
+        )
+    stored, reference = _treatment_input(confirmations=confirmations, patient_reference=patient_reference)
+    return TreatmentInitiation.objects.create(
+        outcome=TreatmentInitiation.Outcome.RECORDED,
+        patient_reference=reference,
+        confirmations=stored,
+        **common,
+    )
+
+
+# --- API tokens ------------------------------------------------------------------------------
+# Named bearer tokens for the attestation status API (pharmacy and hospital systems). Only
+# the SHA-256 of a token is stored: the token itself is shown once, when it is created.
+
+API_TOKEN_LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
+class ApiTokenError(AttestationError):
+    pass
+
+
+@transaction.atomic
+def api_token_create(*, name: str, by=None) -> tuple[ApiToken, str]:
+    """Create a named token; returns it with the raw token, which is not kept anywhere."""
+    name = (name or "").strip()
+    if not name:
+        raise ApiTokenError(gettext("Give the token a name."), code="name_required")
+    max_length = ApiToken._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise ApiTokenError(
+            gettext("The name can be at most %(count)s characters long.") % {"count": max_length},
+            code="name_too_long",
+        )
+    duplicate = ApiTokenError(
+        gettext("An API token named “%(name)s” already exists.") % {"name": name}, code="duplicate_name"
+    )
+    if ApiToken.objects.filter(name__iexact=name).exists():
+        raise duplicate
+    raw = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                name=name, prefix=raw[:8], token_hash=selectors.api_token_hash(raw), created_by=by
+            )
+    except IntegrityError:
+        raise duplicate from None
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token, by, now=None) -> ApiToken:
+    """Revoke a token: from now on it answers 401. A revoked token stays listed, never deleted."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        raise ApiTokenError(gettext("This API token is already revoked."), code="already_revoked")
+    locked.revoked_at = now or timezone.now()
+    locked.revoked_by = by
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    return locked
+
+
+def api_token_mark_used(*, token, now=None) -> None:
+    """Record the token's last use: one UPDATE, which writes at most once a minute per token."""
+    now = now or timezone.now()
+    ApiToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gte=now - API_TOKEN_LAST_USED_PRECISION
+    ).update(last_used_at=now)

@@ -1,6 +1,6 @@
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import Resolver404, resolve, translate_url
 from django.utils import translation
 from django.utils.translation import get_language
 
@@ -22,13 +22,25 @@ def language_links(context):
         if code in page_urls:
             url = page_urls[code]
         elif request is not None:
-            url = translate_url(request.get_full_path(), code)
+            url = _url_in_language(request.get_full_path(), code)
         else:
             url = f"/{code}/"
         with translation.override(code):
             own_name = str(name)  # each language named in itself
         links.append({"code": code, "name": own_name, "url": url, "current": code == current})
     return links
+
+
+def _url_in_language(path: str, code: str) -> str:
+    """The same page in ``code``; an unprefixed path (e.g. the QR code's /verify/…/) gets the prefix."""
+    url = translate_url(path, code)
+    if url != path or path.startswith(f"/{code}/"):
+        return url
+    try:
+        resolve(f"/{code}{path.split('?')[0]}")
+    except Resolver404:
+        return url
+    return f"/{code}{path}"
 
 
 @register.filter
