@@ -53,5 +53,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/djhtml $$(git ls-files '*.html')
 
+bench: install
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python benchmarks/attestation_issue.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -2,34 +2,43 @@
 
 Rendering depends only on the attestation record and files in this app's static folder:
 no network access and no file outside it, so the same record gives the same document on
-any machine.
+any machine. A resource that cannot be fetched stops the render instead of falling back
+to whatever the machine has installed.
 """
 
 import datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.models import Locale
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
+
+
+class RenderError(Exception):
+    """The PDF could not be rendered (e.g. a resource outside the static files was asked for)."""
 
 
 class StaticOnlyFetcher(URLFetcher):
     """Serves ``file:`` URLs inside the project's static folder; refuses everything else."""
 
     def __init__(self, root: Path = STATIC_DIR):
-        super().__init__(allowed_protocols=("file",))
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
         self.root = root.resolve()
 
     def fetch(self, url, headers=None):
-        if not url.startswith("file:"):
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"Refused to fetch {url!r}: only the project's static files are reachable.")
-        path = Path(url.split("?")[0].removeprefix("file://")).resolve()
+        path = Path(url2pathname(unquote(parts.path))).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             raise ValueError(f"Refused to fetch {url!r}: outside the project's static files.")
         return super().fetch(path.as_uri(), headers)
@@ -42,11 +51,23 @@ def verification_url(attestation) -> str:
 
 
 def qr_svg(url: str) -> str:
-    return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=2, dark="#111111")
+    return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=4, dark="#111111")
+
+
+def _programme_shown(attestation):
+    """The programme in the holder's language (its live translation), else the default version."""
+    programme = attestation.programme
+    if programme.locale.language_code != attestation.language:
+        locale = Locale.objects.filter(language_code=attestation.language).first()
+        translated = programme.get_translation_or_none(locale) if locale else None
+        if translated is not None and translated.live:
+            return translated
+    return programme
 
 
 def attestation_html(attestation) -> str:
     url = verification_url(attestation)
+    programme = _programme_shown(attestation)
     with translation.override(attestation.language):
         return render_to_string(
             "certificates/attestation_pdf.html",
@@ -55,6 +76,8 @@ def attestation_html(attestation) -> str:
                 "verification_url": url,
                 "qr_svg": qr_svg(url),
                 "issued_on": timezone.localtime(attestation.issued_at).date(),
+                "source_title": programme.source_title,
+                "source_date": programme.source_date,
                 "created": attestation.issued_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
         )
@@ -62,8 +85,11 @@ def attestation_html(attestation) -> str:
 
 def render_html_to_pdf(html: str, *, identifier: bytes) -> bytes:
     """A bare WeasyPrint render of ``html`` as PDF/A-3u (also used by the benchmark)."""
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf(pdf_variant="pdf/a-3u", pdf_identifier=identifier, custom_metadata=True)
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
+    try:
+        return document.write_pdf(pdf_variant="pdf/a-3u", pdf_identifier=identifier, custom_metadata=True)
+    except FatalURLFetchingError as error:  # a BaseException: make it an ordinary, recordable failure
+        raise RenderError(f"{error} ({error.__cause__})") from error
 
 
 def render_attestation_pdf(attestation) -> bytes:

@@ -14,7 +14,7 @@ from . import selectors, services, tasks
 def issue_on_pass(sender, attempt, **kwargs):
     """In the scoring transaction: the record. After commit: the PDF, in the background."""
     attestation = services.attestation_issue(attempt=attempt)
-    transaction.on_commit(lambda: tasks.queue_render(attestation.pk))
+    transaction.on_commit(lambda: tasks.queue_render(attestation.pk), robust=True)
 
 
 @receiver(material_change_published, dispatch_uid="certificates.renewal_on_material_change")

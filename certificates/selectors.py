@@ -294,3 +294,15 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     return token
+
+
+def attestations_ready_unannounced(*, older_than, now=None) -> list[int]:
+    """Ids of rendered attestations whose holder was never told (the e-mail failed)."""
+    now = now or timezone.now()
+    return list(
+        Attestation.objects.filter(
+            pdf_status=Attestation.PdfStatus.READY,
+            holder_notified_at__isnull=True,
+            issued_at__lte=now - older_than,
+        ).values_list("pk", flat=True)
+    )

@@ -151,7 +151,7 @@ def attestation_render(*, attestation_id: int) -> Attestation:
         locked.pdf_attempts += 1
         locked.pdf_error = ""
         locked.save(update_fields=["pdf_status", "pdf_attempts", "pdf_error"])
-        transaction.on_commit(lambda: notifications.attestation_ready(attestation_id=locked.pk))
+        transaction.on_commit(lambda: notifications.attestation_ready(attestation_id=locked.pk), robust=True)
     return locked
 
 
@@ -192,7 +192,7 @@ def attestation_revoke(*, attestation, by, reason: str, now=None) -> Attestation
     locked.revoked_by = by
     locked.revocation_reason = reason
     locked.save(update_fields=["state", "revoked_at", "revoked_by", "revocation_reason"])
-    transaction.on_commit(lambda: notifications.attestation_revoked(attestation_id=locked.pk))
+    transaction.on_commit(lambda: notifications.attestation_revoked(attestation_id=locked.pk), robust=True)
     return locked
 
 
@@ -219,7 +219,7 @@ def attestations_require_renewal(*, change, now=None) -> int:
     ids = list(affected.values_list("pk", flat=True))
     Attestation.objects.filter(pk__in=ids).update(renewal_required_from=due, renewal_change=change)
     if ids:
-        transaction.on_commit(lambda: notifications.renewal_required(attestation_ids=ids))
+        transaction.on_commit(lambda: notifications.renewal_required(attestation_ids=ids), robust=True)
     return len(ids)
 
 
@@ -376,3 +376,59 @@ def api_token_mark_used(*, token, now=None) -> None:
     ApiToken.objects.filter(pk=token.pk).exclude(
         last_used_at__gte=now - API_TOKEN_LAST_USED_PRECISION
     ).update(last_used_at=now)
+
+
+REMINDER_DAYS = (30, 7)
+
+
+def attestation_send_reminders(*, today: datetime.date) -> dict[str, int]:
+    """E-mail the expiry reminders due ``today`` (the daily job): 30 and 7 days before expiry,
+    each at most once per attestation. Returns how many of each went out, and how many failed.
+
+    An attestation is valid through its ``valid_until`` day, so it expires the day after;
+    "30 days before expiry" is the first day with ``valid_until - today`` under 30 days, the
+    same day the quiz reopens for renewal (``selectors.in_renewal_window``), which the e-mail
+    announces. The 7-day reminder follows the same rule. A run that finds an attestation
+    already within 7 days and still without its 30-day reminder (a short validity, or the
+    job did not run for weeks) sends the 7-day reminder only and marks both: the holder
+    never gets two reminders at once, nor the 30-day one after the 7-day one. Only
+    attestations whose status is ``valid`` are reminded: a revoked one, or one whose
+    renewal is already required, got its own e-mail.
+
+    Each reminder is claimed with a conditional UPDATE (``… WHERE reminder_N_sent_at IS
+    NULL``) before its e-mail is sent, so two runs at the same time never both send it. When
+    sending fails the claim is released and the next run tries again.
+    """
+    now = timezone.now()
+    if timezone.localtime(now).date() != today:
+        now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+    candidates = {}
+    for days in REMINDER_DAYS:
+        for attestation in selectors.attestations_due_for_reminder(days=days, today=today):
+            candidates[attestation.pk] = attestation
+    counts = {"30": 0, "7": 0, "failed": 0}
+    for attestation in sorted(candidates.values(), key=lambda a: (a.valid_until, a.pk)):
+        left = (attestation.valid_until - today).days
+        if left >= 30 or not selectors.status_of(attestation, now=now).ok:
+            continue
+        days = 7 if left < 7 else 30
+        field = f"reminder_{days}_sent_at"
+        if getattr(attestation, field) is not None:
+            continue
+        marks = {field: timezone.now()}
+        if days == 7 and attestation.reminder_30_sent_at is None:
+            marks["reminder_30_sent_at"] = marks[field]
+        claimed = Attestation.objects.filter(pk=attestation.pk, **{f"{field}__isnull": True}).update(**marks)
+        if not claimed:
+            continue  # another run sent it
+        try:
+            notifications.expiry_reminder(attestation=attestation, days=left + 1)
+        except Exception:
+            logger.exception("Expiry reminder for %s could not be sent", attestation.serial)
+            Attestation.objects.filter(pk=attestation.pk, **{field: marks[field]}).update(
+                **dict.fromkeys(marks)
+            )
+            counts["failed"] += 1
+            continue
+        counts[str(days)] += 1
+    return counts

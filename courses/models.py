@@ -8,6 +8,7 @@ from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from .blocks import LessonBodyBlock
+from .forms import ChangeDeclarationPageForm, change_declaration_panel
 
 
 class LearnerOnlyPageMixin:
@@ -128,11 +129,12 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
     ]
     edit_handler = TabbedInterface(
         [
-            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(content_panels + [change_declaration_panel()], heading=_("Content")),
             ObjectList(rules_panels, heading=_("Quiz and attestation")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
         ]
     )
+    base_form_class = ChangeDeclarationPageForm
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("product")]
     parent_page_types = ["courses.ProgrammeIndexPage"]
     subpage_types = ["courses.LessonPage"]
@@ -154,7 +156,12 @@ class LessonPage(LearnerOnlyPageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"))
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        change_declaration_panel(),
+    ]
+    base_form_class = ChangeDeclarationPageForm
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["courses.ProgrammePage"]
     subpage_types = []

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Max
-from wagtail.models import Locale
+from wagtail.models import Locale, WorkflowState
 
 from .models import ContentChange, LessonPage, LessonProgress, ProgrammePage
 
@@ -145,6 +145,11 @@ class LessonPosition:
     def is_read(self) -> bool:
         return self.progress.is_read(self.progress.lessons[self.index])
 
+    @property
+    def is_changed(self) -> bool:
+        """Read before its last material change: to be read again."""
+        return self.progress.is_changed(self.progress.lessons[self.index])
+
 
 def lesson_position(*, user, lesson: LessonPage) -> LessonPosition | None:
     """Where the lesson stands in its programme; None for a draft (e.g. in the editor's preview)."""
@@ -168,3 +173,32 @@ def programme_in_default_locale(*, programme: ProgrammePage) -> ProgrammePage:
     if programme.locale_id == default.pk:
         return programme
     return programme.get_translation_or_none(default) or programme
+
+
+def change_scope(*, obj) -> tuple:
+    """(programme translation key, lesson translation key or None) of a changed programme, lesson
+    or other programme content (such as a quiz question, which says its ``programme_key``)."""
+    if isinstance(obj, LessonPage):
+        programme = ProgrammePage.objects.parent_of(obj).first()
+        return programme.translation_key, obj.translation_key
+    if isinstance(obj, ProgrammePage):
+        return obj.translation_key, None
+    return obj.programme_key, None
+
+
+def declared_revision(*, obj, publishing: bool):
+    """The revision an admin action just sent for review (or published), and whether it is live.
+
+    (None, False) when the action did not happen (e.g. the user may not publish).
+    """
+    fresh = type(obj)._default_manager.get(pk=obj.pk)
+    if publishing:
+        revision = fresh.get_latest_revision()
+        if revision is None:
+            return None, False
+        live = fresh.live_revision_id == revision.pk
+        return (revision, live) if live or revision.approved_go_live_at else (None, False)
+    state = fresh.current_workflow_state
+    if state is None or state.status != WorkflowState.STATUS_IN_PROGRESS or state.current_task_state is None:
+        return None, False
+    return state.current_task_state.revision, False

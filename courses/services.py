@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from .models import ContentChange, LessonPage, LessonProgress
 from .signals import material_change_published
@@ -39,6 +40,13 @@ def content_change_declare(*, revision, programme_key, lesson_key, title, materi
             "declared_by": user,
         },
     )
+    log(
+        instance=revision.content_object,
+        action="courses.change_declared",
+        user=user,
+        revision=revision,
+        data={"material": change.material, "summary": change.summary},
+    )
     return change
 
 
@@ -61,5 +69,11 @@ def content_change_published(*, revision, now=None):
         change.content_version = (latest or 1) + 1
     change.save(update_fields=["published_at", "content_version"])
     if change.material:
+        log(
+            instance=revision.content_object,
+            action="courses.material_change_published",
+            revision=revision,
+            data={"content_version": change.content_version},
+        )
         material_change_published.send(sender=ContentChange, change=change)
     return change

@@ -2,9 +2,11 @@ from django import forms
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from courses.forms import ChangeDeclarationForm
 
-class QuestionForm(WagtailAdminModelForm):
-    """Checks that the options marked correct fit the question type."""
+
+class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
+    """Checks that the options marked correct fit the question type; asks for the change declaration."""
 
     def clean(self):
         cleaned = super().clean()

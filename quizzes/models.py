@@ -15,6 +15,8 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from courses.forms import change_declaration_panel
+
 from .forms import QuestionForm
 
 
@@ -103,6 +105,7 @@ class Question(
         FieldPanel("rationale"),
         FieldPanel("lesson"),
         MultiFieldPanel([FieldPanel("critical"), FieldPanel("active")], heading=_("Status")),
+        change_declaration_panel(),
     ]
     search_fields = [index.SearchField("text"), index.SearchField("rationale")]
 
@@ -113,6 +116,11 @@ class Question(
 
     def __str__(self):
         return self.text[:80]
+
+    @property
+    def programme_key(self):
+        """The translation key of the programme whose quiz this question belongs to."""
+        return self.topic.programme.translation_key
 
 
 class Option(Orderable):

@@ -8,6 +8,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from courses.forms import record_change_declaration
+
 from . import selectors
 from .admin_views import ItemStatisticsView
 from .models import Question, Topic
@@ -40,6 +42,13 @@ class QuizViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(QuizViewSetGroup)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def record_question_change_declaration(request, instance):
+    if isinstance(instance, Question):
+        record_change_declaration(request=request, obj=instance)
 
 
 @hooks.register("register_admin_urls")

@@ -156,6 +156,7 @@ def question_bank(
                 option.sort_order = i
             question.options = options
             question.save()
+            question.save_revision().publish()  # attempts record the published revision they showed
             made.append(question)
     return made
 
@@ -216,5 +217,6 @@ def translate_bank(questions, programme_page, *, skip=()):
             for o in question.options.all()
         ]
         copy.save()
+        copy.save_revision().publish()
         made.append(copy)
     return made

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from certificates.models import Attestation, AttestationDocument
 from quizzes.models import Attempt, AttemptChoice
 from tests import factories
 
@@ -60,6 +61,33 @@ def test_concurrent_submits_of_one_attempt_score_it_once():
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.passed
     assert AttemptChoice.objects.filter(item__attempt=attempt).count() == attempt.question_count
+
+
+def test_concurrent_passing_submits_of_one_attempt_issue_exactly_one_attestation():
+    user = factories.PrescriberFactory()
+    page = factories.programme(attestation_prefix="LEM")
+    factories.question_bank(page, topics=3, per_topic=2)
+    factories.read_all(user, page)
+    starter = Client()
+    starter.force_login(user)
+    starter.post(f"/en/quiz/{page.slug}/start/")
+    attempt = Attempt.objects.get(user=user)
+    data = factories.as_post(factories.correct_answers(attempt))
+
+    def submit(_index):
+        client = Client()
+        client.force_login(user)
+        return client.post(f"/en/quiz/attempt/{attempt.pk}/", data).status_code
+
+    statuses = _in_parallel(6, submit)
+    assert all(status == 302 for status in statuses), statuses
+    attestations = list(Attestation.objects.filter(user=user))
+    assert len(attestations) == 1
+    assert attestations[0].attempt_id == attempt.pk
+    assert attestations[0].state == Attestation.State.ACTIVE
+    assert attestations[0].pdf_status == Attestation.PdfStatus.READY
+    assert AttestationDocument.objects.filter(attestation__user=user).count() == 1
+    assert attestations[0].serial.endswith("-000001")
 
 
 def test_concurrent_starts_open_a_single_attempt():

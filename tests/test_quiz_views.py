@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from certificates.models import Attestation
 from quizzes import services
 from quizzes.models import Attempt, AttemptChoice, AttemptQuestion, Option
 from tests import factories
@@ -59,14 +60,16 @@ def test_attempt_page_shows_the_snapshot_questions(client, attempt):
             assert f'value="{option["id"]}"' not in body
 
 
-def test_passing_shows_the_score_and_that_the_attestation_is_being_issued(client, attempt):
+def test_passing_shows_the_score_and_the_attestation_it_earned(client, attempt):
     response = client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt)))
     assert response.status_code == 302
     assert response["Location"] == f"/nb/quiz/attempt/{attempt.pk}/result/"
     body = client.get(response["Location"]).content.decode()
+    serial = Attestation.objects.get(attempt=attempt).serial
     assert "Bestått" in body
     assert "100 %" in body
-    assert "attestasjon" in body.lower()
+    assert "Attestasjonen din er utstedt" in body
+    assert serial in body
 
 
 def test_failing_shows_rationales_with_links_to_lessons_and_topic_breakdown(

@@ -1,0 +1,213 @@
+"""The attestation status API for pharmacy and hospital systems (django-ninja).
+
+``GET /api/v1/attestations/status?hpr=<number>&programme=<slug>`` with
+``Authorization: Bearer <token>`` answers whether the prescriber may initiate treatment
+under the programme. The answer is ``selectors.attestation_status_for_hpr``: this module
+only checks the token and the parameters and shapes the reply.
+"""
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.parser import Parser
+from ninja.security import HttpBearer
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from wagtail.models import Locale
+
+from courses.selectors import programme_for_slug
+
+from . import selectors, services
+
+HPR_PATTERN = "^[0-9]{7,9}$"
+SLUG_PATTERN = r"^[-\w]{1,255}$"
+_HPR = re.compile(r"[0-9]{7,9}")  # [0-9], not \d: only ASCII digits
+_SLUG = re.compile(r"[-\w]{1,255}")  # Wagtail slugs: letters, digits, "-" and "_"
+
+DESCRIPTION = """
+Whether a prescriber holds a valid attestation for a programme: the one answer to
+"may this prescriber initiate treatment?".
+
+Every call needs a token issued by a Compliance officer (Wagtail admin, *API tokens*),
+sent as `Authorization: Bearer <token>`. A missing, wrong or revoked token gets 401.
+
+Errors are JSON with a `detail` text. Malformed or missing parameters get 400 with an
+`errors` list naming each parameter; a `programme` that names no published programme is
+also a 400 (code `unknown_programme`), because the parameter, not the address, is wrong.
+A prescriber this service does not know is not an error: the status is `none`.
+"""
+
+
+class StatusParser(Parser):
+    """Like ninja's parser, but a parameter given twice stays a list, so validation refuses it
+    instead of silently taking the last value."""
+
+    def parse_querydict(self, data, list_fields, request):
+        result = {}
+        for key in data:
+            values = data.getlist(key)
+            result[key] = values if key in list_fields or len(values) > 1 else values[-1]
+        return result
+
+
+api = NinjaAPI(
+    title="Attestation status API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    parser=StatusParser(),
+)
+
+
+class ApiTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        api_token = selectors.api_token_authenticate(raw=token.strip())
+        if api_token is None:
+            return None
+        services.api_token_mark_used(token=api_token)
+        return api_token
+
+
+def _given_once(value: Any) -> Any:
+    if isinstance(value, list):
+        raise PydanticCustomError("repeated", "Give this parameter once.")
+    return value
+
+
+def _hpr(value: str) -> str:
+    if not _HPR.fullmatch(value):
+        raise PydanticCustomError("invalid_hpr", "An HPR number is 7 to 9 digits (0-9).")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid_slug", "A programme slug is 1 to 255 letters, digits, hyphens or underscores."
+        )
+    return value
+
+
+Hpr = Annotated[
+    str,
+    BeforeValidator(_given_once),
+    AfterValidator(_hpr),
+    WithJsonSchema({"type": "string", "pattern": HPR_PATTERN, "examples": ["1234567"]}),
+]
+Slug = Annotated[
+    str,
+    BeforeValidator(_given_once),
+    AfterValidator(_slug),
+    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "examples": ["lemtrada"]}),
+]
+
+
+class StatusQuery(Schema):
+    hpr: Hpr = Field(description="The prescriber's HPR number (Helsepersonellregisteret), 7 to 9 digits.")
+    programme: Slug = Field(description="The programme's slug, as in its address (e.g. `lemtrada`).")
+
+
+class AttestationStatusOut(Schema):
+    hpr: str = Field(description="The HPR number asked about.")
+    programme: str = Field(description="The programme slug asked about.")
+    status: Literal[selectors.STATUSES] = Field(
+        description=(
+            "`valid`: may initiate treatment. `expired`: past its valid-until date. "
+            "`revoked`: withdrawn by the programme owner. `renewal_required`: the programme "
+            "changed materially and the prescriber must renew. `none`: no attestation "
+            "(also for an HPR number this service does not know)."
+        )
+    )
+    valid_until: date | None = Field(
+        description="Last day the attestation is (or was) valid; null when there is none."
+    )
+    serial: str | None = Field(description="The attestation's serial, e.g. LEM-2026-000123; null when none.")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ParameterError(Schema):
+    parameter: str = Field(description="The query parameter at fault.")
+    code: str = Field(
+        description="e.g. `missing`, `invalid_hpr`, `invalid_slug`, `repeated`, `unknown_programme`."
+    )
+    message: str
+
+
+class ParameterErrorsOut(Schema):
+    detail: str
+    errors: list[ParameterError]
+
+
+def _bad_request(request: HttpRequest, errors: list[dict]) -> HttpResponse:
+    return api.create_response(request, {"detail": "Invalid query parameters.", "errors": errors}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def parameters_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """400, not ninja's 422, with one entry per parameter at fault."""
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        parameter = location[-1] if location else ""
+        code = error.get("type", "invalid")
+        message = "This parameter is required." if code == "missing" else str(error.get("msg", ""))
+        errors.append({"parameter": parameter, "code": code, "message": message})
+    return _bad_request(request, errors)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "A valid API token is required (Authorization: Bearer <token>)."}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="attestations"'
+    return response
+
+
+def _programme(slug: str):
+    """The live programme with this slug in the default language, or None."""
+    try:
+        locale = Locale.get_default()
+    except Locale.DoesNotExist:
+        return None
+    return programme_for_slug(slug=slug, locale=locale)
+
+
+@api.get(
+    "/attestations/status",
+    auth=ApiTokenAuth(),
+    response={200: AttestationStatusOut, 400: ParameterErrorsOut, 401: ErrorOut},
+    summary="Attestation status of a prescriber",
+    operation_id="attestation_status",
+    tags=["attestations"],
+)
+def attestation_status(request: HttpRequest, response: HttpResponse, query: Query[StatusQuery]):
+    """May this prescriber initiate treatment under this programme? `valid` is the only yes."""
+    response["Cache-Control"] = "no-store"
+    programme = _programme(query.programme)
+    if programme is None:
+        return _bad_request(
+            request,
+            [
+                {
+                    "parameter": "programme",
+                    "code": "unknown_programme",
+                    "message": "No published programme has this slug.",
+                }
+            ],
+        )
+    status = selectors.attestation_status_for_hpr(hpr_number=query.hpr, programme=programme)
+    return {
+        "hpr": query.hpr,
+        "programme": query.programme,
+        "status": status.code,
+        "valid_until": status.valid_until,
+        "serial": status.attestation.serial if status.attestation else None,
+    }

@@ -1,0 +1,116 @@
+"""Admin forms: whoever submits a change for review declares whether it is material and what changed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+# The admin buttons that send a change for review (Wagtail posts the button's name) or publish it
+# directly (only superusers may): these need the declaration, a plain "Save draft" does not.
+DECLARING_ACTIONS = ("action-submit", "action-restart-workflow", "action-publish")
+
+MATERIAL_CHOICES = [
+    ("yes", _("Yes: it changes what a prescriber must know or do")),
+    ("no", _("No: wording, a typo or layout only")),
+]
+
+
+class ChangeDeclarationForm(forms.Form):
+    """Two fields that are not stored on the content: the view's hook records them as a ContentChange.
+
+    Mixed into an admin model form (``class F(ChangeDeclarationForm, WagtailAdminModelForm)``):
+    Wagtail's ``FieldPanel`` may name a field declared on the model's ``base_form_class``.
+    """
+
+    material_change = forms.ChoiceField(
+        label=_("Is this a material change?"),
+        choices=MATERIAL_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    change_summary = forms.CharField(
+        label=_("What changed?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Write it for prescribers: when a material change is published, holders of an "
+            "attestation receive this text by e-mail."
+        ),
+    )
+
+    def is_declaring(self) -> bool:
+        """Whether the button pressed submits the change for review (or publishes it)."""
+        return self.is_bound and any(self.data.get(name) for name in DECLARING_ACTIONS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_declaring():
+            if cleaned.get("material_change") not in ("yes", "no"):
+                self.add_error("material_change", _("Say whether this change is material."))
+            if not (cleaned.get("change_summary") or "").strip():
+                self.add_error("change_summary", _("Describe what changed."))
+        return cleaned
+
+    def change_declaration(self) -> tuple[bool, str] | None:
+        """(material, summary) when the editor declared the change, else None."""
+        if not self.is_valid():
+            return None
+        answer = self.cleaned_data.get("material_change")
+        summary = (self.cleaned_data.get("change_summary") or "").strip()
+        if answer not in ("yes", "no") or not summary:
+            return None
+        return answer == "yes", summary
+
+
+def change_declaration_panel():
+    """The "Submitting for review" panel; add it to a model's panels next to ChangeDeclarationForm."""
+    return MultiFieldPanel(
+        [
+            FieldPanel("material_change", disable_comments=True),
+            FieldPanel("change_summary", disable_comments=True),
+        ],
+        heading=_("Submitting for review"),
+        help_text=_(
+            "Required when you submit for review. Material means it changes what a prescriber must "
+            "know or do: the indication, contraindications, monitoring, what the patient is told, "
+            "or the keyed answer of a question. Once published, a material change requires every "
+            "attestation holder to read the changed lessons and pass the quiz again after the "
+            "programme's grace period. A typo, wording or layout change is not material and "
+            "changes no attestation."
+        ),
+    )
+
+
+class ChangeDeclarationPageForm(ChangeDeclarationForm, WagtailAdminPageForm):
+    """Base form for programme and lesson pages."""
+
+
+def record_change_declaration(*, request, obj):
+    """After an admin create/edit view ran its action: keep the declaration of a change that was
+    submitted for review (or published directly), bound to that revision. Called by the
+    ``after_create_*``/``after_edit_*`` hooks; a plain save records nothing."""
+    from . import selectors, services
+
+    form = ChangeDeclarationForm(data=request.POST)
+    declaration = form.change_declaration() if form.is_declaring() else None
+    if declaration is None:
+        return None
+    revision, live = selectors.declared_revision(obj=obj, publishing=bool(request.POST.get("action-publish")))
+    if revision is None:
+        return None
+    material, summary = declaration
+    programme_key, lesson_key = selectors.change_scope(obj=obj)
+    change = services.content_change_declare(
+        revision=revision,
+        programme_key=programme_key,
+        lesson_key=lesson_key,
+        title=str(obj),
+        material=material,
+        summary=summary,
+        user=request.user,
+    )
+    if live:
+        # Published in the same request, before this declaration existed.
+        services.content_change_published(revision=revision)
+    return change
