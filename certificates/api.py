@@ -123,7 +123,10 @@ class AttestationStatusOut(Schema):
         )
     )
     valid_until: date | None = Field(
-        description="Last day the attestation is (or was) valid; null when there is none."
+        description=(
+            "Last day the attestation is (or was) valid: its end date, or earlier when it was revoked "
+            "or must be renewed after a material change to the programme; null when there is none."
+        )
     )
     serial: str | None = Field(description="The attestation's serial, e.g. LEM-2026-000123; null when none.")
 
@@ -208,6 +211,6 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
         "hpr": query.hpr,
         "programme": query.programme,
         "status": status.code,
-        "valid_until": status.valid_until,
+        "valid_until": status.valid_through,
         "serial": status.attestation.serial if status.attestation else None,
     }

@@ -74,6 +74,7 @@ def attestation_html(attestation) -> str:
             {
                 "attestation": attestation,
                 "verification_url": url,
+                "verify_form_url": f"{settings.PUBLIC_BASE_URL}{reverse('certificates:verify_form')}",
                 "qr_svg": qr_svg(url),
                 "issued_on": timezone.localtime(attestation.issued_at).date(),
                 "source_title": programme.source_title,

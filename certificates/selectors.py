@@ -49,7 +49,29 @@ class AttestationStatus:
         return self.code == VALID and self.renewal_due is not None
 
     @property
+    def superseded(self) -> bool:
+        """A newer attestation replaced this one (only seen when asking about one record)."""
+        return self.attestation is not None and self.attestation.state == Attestation.State.SUPERSEDED
+
+    @property
+    def valid_through(self) -> date | None:
+        """The last day it counts (or counted): its end date, or earlier when revoked, replaced
+        or due for renewal after a material change."""
+        if self.attestation is None:
+            return None
+        ends = [self.valid_until]
+        if self.renewal_due is not None:
+            ends.append(timezone.localtime(self.renewal_due).date())
+        if self.code == REVOKED and self.attestation.revoked_at:
+            ends.append(timezone.localtime(self.attestation.revoked_at).date())
+        if self.superseded and self.attestation.superseded_at:
+            ends.append(timezone.localtime(self.attestation.superseded_at).date())
+        return min(ends)
+
+    @property
     def label(self) -> str:
+        if self.superseded:
+            return _("Replaced")
         return {
             VALID: _("Valid"),
             EXPIRED: _("Expired"),
@@ -79,7 +101,7 @@ class AttestationStatus:
             }
         if self.code == RENEWAL_REQUIRED:
             return _(
-                "The programme changed materially and your attestation needs renewal since %(date)s. "
+                "The programme changed materially: your attestation has needed renewal since %(date)s. "
                 "Read the changed lessons and pass the quiz again."
             ) % {"date": _date(self.renewal_due)}
         return _("You have no attestation for this programme yet. Read every lesson and pass the quiz.")
@@ -87,6 +109,15 @@ class AttestationStatus:
     @property
     def public_reason(self) -> str:
         """What a third party may be told (verify page): no personal detail beyond the status."""
+        if self.superseded:
+            return _("Replaced by a newer attestation on %(date)s: this one no longer counts.") % {
+                "date": _date(self.valid_through)
+            }
+        if self.code == VALID and self.renewal_due:
+            return _(
+                "Valid until %(date)s unless renewed: the programme has changed and the holder must "
+                "renew by then."
+            ) % {"date": _date(self.valid_through)}
         if self.code == VALID:
             return _("Valid until %(date)s.") % {"date": _date(self.valid_until)}
         if self.code == EXPIRED:
@@ -163,12 +194,13 @@ def user_attestations(*, user):
 
 
 def downloadable_attestation(*, user, pk) -> Attestation | None:
-    """The attestation whose PDF this user may download: the holder's own, or any for compliance."""
+    """The attestation whose PDF this user may download: the holder's own unless revoked (a
+    revoked PDF would still look valid on paper), or any for Compliance officers."""
     from lms import roles
 
     queryset = Attestation.objects.filter(pk=pk, pdf_status=Attestation.PdfStatus.READY)
     if not roles.has_role(user, roles.COMPLIANCE_OFFICER):
-        queryset = queryset.filter(user=user)
+        queryset = queryset.filter(user=user).exclude(state=Attestation.State.REVOKED)
     return queryset.first()
 
 

@@ -10,13 +10,18 @@ import hashlib
 import logging
 import re
 import secrets
+import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from courses.selectors import programme_content_version, programme_in_default_locale
+from courses.selectors import (
+    first_material_change_after,
+    programme_content_version,
+    programme_in_default_locale,
+)
 
 from . import notifications, pdf, selectors
 from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, TreatmentInitiation
@@ -82,6 +87,11 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     source = programme_in_default_locale(programme=attempt.programme)
     shown = _translation(source, attempt.language)
     issued_on = timezone.localtime(now).date()
+    # What was attested is the content the attempt was drawn from: a material change published
+    # while the attempt was open leaves this attestation behind like every other.
+    current = programme_content_version(programme_key=source.translation_key)
+    version = attempt.content_version or current
+    change = first_material_change_after(programme_key=source.translation_key, version=version)
     attestation = Attestation(
         serial=_next_serial(prefix=source.attestation_prefix, year=issued_on.year),
         user=user,
@@ -89,7 +99,7 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
         programme_key=source.translation_key,
         attempt=attempt,
         programme_revision_id=source.live_revision_id,
-        content_version=programme_content_version(programme_key=source.translation_key),
+        content_version=version,
         language=attempt.language,
         holder_name=user.get_full_name(),
         hpr_number=user.hpr_number or "",
@@ -98,6 +108,10 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
         key_messages=_key_messages(shown),
         issued_at=now,
         valid_until=valid_until_for(issued_on=issued_on, months=source.attestation_validity_months),
+        renewal_required_from=(
+            change.published_at + datetime.timedelta(days=source.renewal_grace_days) if change else None
+        ),
+        renewal_change=change,
     )
     previous = list(
         Attestation.objects.select_for_update().filter(
@@ -240,9 +254,12 @@ TREATMENT_CONFIRMATIONS = (
 #: The letter's two alternatives for a new patient; exactly one is recorded.
 INDICATION_BASES = ("inadequate_response", "other_dmt_unsuitable")
 PATIENT_REFERENCE_MAX_LENGTH = 40
+TREATMENT_REPEAT_WINDOW = datetime.timedelta(minutes=10)
 
-# Eleven digits, also in groups split by spaces, dots or dashes ("010190 12345", "01.01.90-12345").
-_NATIONAL_ID_SHAPE = re.compile(r"(?<!\d)\d(?:[\s.\-\u2010-\u2015\u2212]*\d){10}(?!\d)")
+# Eleven or more digits in a row once separators are gone: "010190 12345", "01.01.90-12345",
+# "010190/12345", with a zero-width space, or with the letter O standing in for a zero.
+_DIGIT_RUN = re.compile(r"[0-9]{11,}")
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 class TreatmentInputError(AttestationError):
@@ -251,7 +268,10 @@ class TreatmentInputError(AttestationError):
 
 def looks_like_national_identity_number(value: str) -> bool:
     """True when ``value`` holds something shaped like an 11-digit Norwegian identity number."""
-    return bool(_NATIONAL_ID_SHAPE.search(value or ""))
+    text = unicodedata.normalize("NFKC", value or "")
+    text = "".join(str(unicodedata.digit(c, c)) if c.isdigit() else c for c in text)
+    text = _SEPARATORS.sub("", text.replace("O", "0").replace("o", "0"))
+    return bool(_DIGIT_RUN.search(text))
 
 
 def _treatment_input(*, confirmations, patient_reference) -> tuple[dict, str]:
@@ -267,7 +287,9 @@ def _treatment_input(*, confirmations, patient_reference) -> tuple[dict, str]:
     confirmations = dict(confirmations or {})
     basis = confirmations.pop("indication_basis", None)
     if basis not in INDICATION_BASES:
-        raise TreatmentInputError(gettext("Choose which indication applies."), code="indication_basis")
+        raise TreatmentInputError(
+            gettext("Choose which alternative of the indication applies."), code="indication_basis"
+        )
     if set(confirmations) != set(TREATMENT_CONFIRMATIONS) or not all(
         confirmations[key] is True for key in TREATMENT_CONFIRMATIONS
     ):
@@ -311,6 +333,16 @@ def treatment_initiation_record(
             outcome=TreatmentInitiation.Outcome.REFUSED, reason=reason, **common
         )
     stored, reference = _treatment_input(confirmations=confirmations, patient_reference=patient_reference)
+    # A double click or a resent form records the same initiation once.
+    repeat = TreatmentInitiation.objects.filter(
+        user=user,
+        programme_key=source.translation_key,
+        outcome=TreatmentInitiation.Outcome.RECORDED,
+        patient_reference=reference,
+        created_at__gte=(now or timezone.now()) - TREATMENT_REPEAT_WINDOW,
+    ).first()
+    if repeat is not None:
+        return repeat
     return TreatmentInitiation.objects.create(
         outcome=TreatmentInitiation.Outcome.RECORDED,
         patient_reference=reference,

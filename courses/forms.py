@@ -75,8 +75,8 @@ def change_declaration_panel():
             "Required when you submit for review. Material means it changes what a prescriber must "
             "know or do: the indication, contraindications, monitoring, what the patient is told, "
             "or the keyed answer of a question. Once published, a material change requires every "
-            "attestation holder to read the changed lessons and pass the quiz again after the "
-            "programme's grace period. A typo, wording or layout change is not material and "
+            "attestation holder to read the changed lessons and pass the quiz again before the "
+            "programme's grace period ends. A typo, wording or layout change is not material and "
             "changes no attestation."
         ),
     )

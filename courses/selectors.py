@@ -94,6 +94,20 @@ def material_lesson_changes(*, programme_key) -> dict:
     )
 
 
+def first_material_change_after(*, programme_key, version: int):
+    """The first published material change that raised the content version above ``version``."""
+    return (
+        ContentChange.objects.filter(
+            programme_key=programme_key,
+            material=True,
+            published_at__isnull=False,
+            content_version__gt=version,
+        )
+        .order_by("content_version")
+        .first()
+    )
+
+
 def programme_content_version(*, programme_key) -> int:
     """1 for the content as first published, plus one for every material change published since."""
     latest = ContentChange.objects.filter(

@@ -164,6 +164,9 @@ class Attempt(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     pass_mark = models.PositiveSmallIntegerField()
     question_count = models.PositiveSmallIntegerField(default=0)
+    content_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The programme's content version when the attempt started."
+    )
     correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True, help_text="Share correct, 0 to 1.")
     passed = models.BooleanField(null=True, blank=True)

@@ -107,14 +107,26 @@ def register_eligibility_check(check) -> None:
         _extra_checks.append(check)
 
 
-def quiz_eligibility(*, user, programme, now=None) -> Eligibility:
-    """May this user start (or resume) the quiz of this programme? If not, say why."""
-    if not roles.has_role(user, roles.PRESCRIBER):
-        return Eligibility(False, "not_prescriber", _("Only registered prescribers can take the quiz."))
+def closing_refusal(*, user, programme, now=None) -> Eligibility | None:
+    """A refusal from another app (e.g. a valid or revoked attestation), or None.
+
+    Unlike unread lessons or a cooldown, such a refusal also closes an attempt already under
+    way: it can be neither resumed nor submitted.
+    """
     for check in _extra_checks:
         refusal = check(user=user, programme=programme, now=now)
         if refusal is not None:
             return refusal
+    return None
+
+
+def quiz_eligibility(*, user, programme, now=None) -> Eligibility:
+    """May this user start (or resume) the quiz of this programme? If not, say why."""
+    if not roles.has_role(user, roles.PRESCRIBER):
+        return Eligibility(False, "not_prescriber", _("Only registered prescribers can take the quiz."))
+    refusal = closing_refusal(user=user, programme=programme, now=now)
+    if refusal is not None:
+        return refusal
     progress = programme_progress(user=user, programme=programme)
     if not progress.complete:
         return Eligibility(

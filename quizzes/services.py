@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
-from courses.selectors import programme_in_default_locale
+from courses.selectors import programme_content_version, programme_in_default_locale
 from lms import roles
 
 from . import scoring, selectors
@@ -84,6 +84,9 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
         attempt_expire_stale(user=user, programme_key=key, now=now)
         existing = selectors.open_attempt(user=user, programme_key=key, now=now)
         if existing is not None:
+            refusal = selectors.closing_refusal(user=user, programme=programme, now=now)
+            if refusal is not None:
+                raise NotEligible(refusal.reason, code=refusal.code)
             return existing
         eligibility = selectors.quiz_eligibility(user=user, programme=programme, now=now)
         if not eligibility.ok:
@@ -112,6 +115,7 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
                     expires_at=now + rules.lifetime,
                     pass_mark=rules.pass_mark,
                     question_count=len(drawn),
+                    content_version=programme_content_version(programme_key=key),
                 )
         except IntegrityError:
             # Another request opened an attempt at the same moment: resume that one.
@@ -201,6 +205,10 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
             raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
         if not roles.has_role(user, roles.PRESCRIBER):
             raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
+        # E.g. the attestation was revoked while this attempt was open: it cannot be submitted.
+        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
+        if refusal is not None:
+            raise NotEligible(refusal.reason, code=refusal.code)
         if attempt.status == Attempt.Status.SUBMITTED:
             raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
         if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:

@@ -21,11 +21,12 @@ def _programme_or_404(slug):
 
 def _quiz_page(request, programme, *, eligibility=None, status=200):
     key = programme.translation_key
+    closed = eligibility is not None or selectors.closing_refusal(user=request.user, programme=programme)
     context = {
         "programme": programme,
         "rules": selectors.quiz_rules(programme=programme),
         "eligibility": eligibility or selectors.quiz_eligibility(user=request.user, programme=programme),
-        "open_attempt": None if eligibility else selectors.open_attempt(user=request.user, programme_key=key),
+        "open_attempt": None if closed else selectors.open_attempt(user=request.user, programme_key=key),
         "attempts": selectors.user_attempts(user=request.user, programme_key=key)[:20],
     }
     return render(request, "quizzes/quiz.html", context, status=status)

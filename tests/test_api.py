@@ -207,17 +207,30 @@ def _require_renewal(attestation):
     )
 
 
+def _end_date(attestation):
+    return attestation.valid_until
+
+
+def _revocation_day(attestation):
+    return timezone.localtime(attestation.revoked_at).date()
+
+
+def _renewal_day(attestation):
+    return timezone.localtime(attestation.renewal_required_from).date()
+
+
 @pytest.mark.parametrize(
-    ("change", "status"),
+    ("change", "status", "last_day"),
     [
-        pytest.param(None, "valid", id="valid"),
-        pytest.param(_expire, "expired", id="expired"),
-        pytest.param(_revoke, "revoked", id="revoked"),
-        pytest.param(_require_renewal, "renewal_required", id="renewal_required"),
+        pytest.param(None, "valid", _end_date, id="valid"),
+        pytest.param(_expire, "expired", _end_date, id="expired"),
+        # Revoked, or due for renewal: it stopped counting on that day, before its end date.
+        pytest.param(_revoke, "revoked", _revocation_day, id="revoked"),
+        pytest.param(_require_renewal, "renewal_required", _renewal_day, id="renewal_required"),
     ],
 )
-def test_each_status_is_answered_with_date_and_serial(
-    api, ready_prescriber, programme_with_bank, change, status
+def test_each_status_is_answered_with_the_last_valid_day_and_serial(
+    api, ready_prescriber, programme_with_bank, change, status, last_day
 ):
     attestation = _pass_quiz(ready_prescriber, programme_with_bank)
     if change:
@@ -231,10 +244,21 @@ def test_each_status_is_answered_with_date_and_serial(
         "hpr": ready_prescriber.hpr_number,
         "programme": programme_with_bank.slug,
         "status": status,
-        "valid_until": attestation.valid_until.isoformat(),
+        "valid_until": last_day(attestation).isoformat(),
         "serial": attestation.serial,
     }
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_pending_renewal_brings_the_last_valid_day_forward(api, ready_prescriber, programme_with_bank):
+    attestation = _pass_quiz(ready_prescriber, programme_with_bank)
+    due = timezone.now() + datetime.timedelta(days=10)
+    Attestation.objects.filter(pk=attestation.pk).update(renewal_required_from=due)
+
+    body = api(f"hpr={ready_prescriber.hpr_number}&programme={programme_with_bank.slug}").json()
+
+    assert body["status"] == "valid"
+    assert body["valid_until"] == timezone.localtime(due).date().isoformat()
 
 
 def test_a_known_prescriber_without_attestation_is_none(api, prescriber, programme):
@@ -377,14 +401,14 @@ def test_the_command_prints_a_token_that_works(client, programme):
 def test_the_command_refuses_a_duplicate_name(name):
     call_command("create_api_token", "Apotek 1 Oslo", stdout=io.StringIO(), stderr=io.StringIO())
     out = io.StringIO()
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="Det finnes allerede et API-token"):  # LANGUAGE_CODE is nb
         call_command("create_api_token", name, stdout=out, stderr=io.StringIO())
     assert out.getvalue() == ""
     assert ApiToken.objects.count() == 1
 
 
 def test_the_command_refuses_a_blank_name():
-    with pytest.raises(CommandError, match="name"):
+    with pytest.raises(CommandError, match="Gi tokenet et navn"):
         call_command("create_api_token", "   ", stdout=io.StringIO(), stderr=io.StringIO())
     assert not ApiToken.objects.exists()
 
@@ -470,7 +494,7 @@ def test_medical_affairs_cannot_see_create_or_revoke_tokens(client):
 
 def test_compliance_officers_find_tokens_in_the_admin_menu(client):
     client.force_login(factories.ComplianceFactory())
-    assert "API tokens" in client.get("/admin/").content.decode()
+    assert "API-tokener" in client.get("/admin/").content.decode()  # the admin speaks nb by default
 
 
 def test_prescribers_never_reach_the_token_admin(client):

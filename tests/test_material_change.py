@@ -396,8 +396,9 @@ def test_a_second_programme_is_unaffected_by_the_first_ones_change(
     )
     assert course_selectors.programme_content_version(programme_key=other.translation_key) == 1
     assert not course_selectors.programme_progress(user=prescriber, programme=other).changed_keys
+    # The holder passed in Norwegian, so the e-mail is in Norwegian.
     assert [m.subject for m in mail_to(prescriber)] == [
-        f"The programme “{programme.title}” has changed: renew your attestation"
+        f"Programmet «{programme.title}» er endret – forny attestasjonen din"
     ]
 
 

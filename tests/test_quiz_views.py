@@ -228,9 +228,10 @@ def test_submit_query_count_is_fixed(
     client.post(f"/nb/quiz/{programme_with_bank.slug}/start/")
     current = Attempt.objects.get(user=ready_prescriber)
     answers = factories.correct_answers(current, wrong={1, 2, 3})
-    # A failing submit: lock attempt, check role, read items, claim, write choices, write item
-    # results, savepoints. (A pass adds the attestation's fixed cost; see the test above.)
-    with django_assert_num_queries(8):
+    # A failing submit: lock attempt, check role, ask whether an attestation closes the quiz, read
+    # items, claim, write choices, write item results, savepoints. (A pass adds the attestation's
+    # fixed cost; see the test above.)
+    with django_assert_num_queries(9):
         services.attempt_submit(attempt_id=current.pk, user=ready_prescriber, answers=answers)
 
 

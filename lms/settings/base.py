@@ -163,7 +163,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where people reach the site: links in e-mails and the verification URL in the QR code.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 
-# Public verification (page and form) and the status API: requests per client address.
+# Public verification (page and form): look-ups per client address.
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
 
 STORAGES = {

@@ -18,6 +18,8 @@ DEBUG = False
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = required("ALLOWED_HOSTS").split(",")
 required("DATABASE_URL")
+# Printed in every attestation's QR code and in e-mail links: a forgotten value would be permanent.
+PUBLIC_BASE_URL = required("PUBLIC_BASE_URL").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
