@@ -89,8 +89,10 @@ def test_an_attempt_open_across_a_material_change_attests_the_content_it_was_dra
     status = selectors.attestation_status(user=ready_prescriber, programme=programme_with_bank)
     assert status.renewal_pending
     later = attestation.renewal_required_from + datetime.timedelta(minutes=1)
-    later_status = selectors.attestation_status(user=ready_prescriber, programme=programme_with_bank, now=later)
-    assert later_status.code == "renewal_required"
+    assert (
+        selectors.attestation_status(user=ready_prescriber, programme=programme_with_bank, now=later).code
+        == "renewal_required"
+    )
 
 
 def test_an_attempt_started_after_the_change_attests_the_new_content(ready_prescriber, programme_with_bank):
