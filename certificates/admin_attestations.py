@@ -6,25 +6,24 @@ reason and a new render of a PDF, both through ``services``. The status shown is
 ``selectors.status_of``, the same answer the verify page and the API give.
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Locale
@@ -32,6 +31,8 @@ from wagtail.models import Locale
 from courses.models import ProgrammePage
 
 from . import selectors, services, tasks
+from .admin_base import ObjectActionView
+from .forms import confirmation_texts
 from .models import Attestation, TreatmentInitiation
 
 # Only these views exist: no add, edit, copy, delete, history or usage pages.
@@ -155,7 +156,19 @@ def _attestation_buttons(view, attestation):
     return buttons
 
 
-class AttestationInspectView(generic.InspectView):
+class LocalTimeInspectView(generic.InspectView):
+    """Dates and times as the lists show them: in Oslo time, in the admin's language format."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime.datetime):
+            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if value is None:
+            return "–"
+        return value
+
+
+class AttestationInspectView(LocalTimeInspectView):
     template_name = "certificates/admin/attestation_inspect.html"
 
     def get_field_label(self, field_name, field):
@@ -249,37 +262,15 @@ class RevokeForm(forms.Form):
     )
 
 
-class AttestationActionView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView):
+class AttestationActionView(ObjectActionView):
     """An action on one attestation, confirmed on its own page (needs the change permission)."""
 
     model = Attestation
-    permission_required = "change"
-    index_url_name = None
-    inspect_url_name = None
     header_icon = "doc-full"
-
-    def get_page_subtitle(self):
-        return str(self.object)
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {
-                "url": reverse(self.index_url_name),
-                "label": Attestation._meta.verbose_name_plural.capitalize(),
-            },
-            {"url": self.inspect_url, "label": str(self.object)},
-            {"url": "", "label": self.get_page_title(), "sublabel": str(self.object)},
-        ]
-
-    @cached_property
-    def inspect_url(self):
-        return reverse(self.inspect_url_name, args=[quote(self.object.pk)])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["object"] = self.object
         context["status"] = selectors.status_of(self.object)
-        context["inspect_url"] = self.inspect_url
         return context
 
 
@@ -459,7 +450,7 @@ class TreatmentInitiationIndexView(generic.IndexView):
         return super().get_base_queryset().select_related("user", "programme", "attestation")
 
 
-class TreatmentInitiationInspectView(generic.InspectView):
+class TreatmentInitiationInspectView(LocalTimeInspectView):
     def get_status_display_value(self):
         return _status_label(self.object.status)
 
@@ -468,8 +459,10 @@ class TreatmentInitiationInspectView(generic.InspectView):
         return f"{user.get_full_name()} (HPR {user.hpr_number or '–'})"
 
     def get_confirmations_display_value(self):
-        confirmations = self.object.confirmations or {}
-        return "; ".join(f"{key}: {value}" for key, value in confirmations.items()) or "–"
+        texts = confirmation_texts(self.object.confirmations or {})
+        if not texts:
+            return "–"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in texts)))
 
 
 class TreatmentInitiationViewSet(ReadOnlyModelViewSet):

@@ -14,17 +14,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, UserColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from . import services
+from .admin_base import ObjectActionView
 from .models import ApiToken
 
 # The only views: list, create, inspect and revoke. No edit, copy, delete, history or usage.
@@ -119,37 +117,14 @@ class ApiTokenInspectView(generic.InspectView):
         return [button] if button else []
 
 
-class ApiTokenRevokeView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView):
+class ApiTokenRevokeView(ObjectActionView):
     """Revoke a token, confirmed on its own page (needs the change permission)."""
 
     model = ApiToken
-    permission_required = "change"
     form_class = forms.Form
     template_name = "certificates/admin/api_token_revoke.html"
     page_title = _("Revoke API token")
     header_icon = "warning"
-    index_url_name = None
-    inspect_url_name = None
-
-    def get_page_subtitle(self):
-        return str(self.object)
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": ApiToken._meta.verbose_name_plural.capitalize()},
-            {"url": self.inspect_url, "label": str(self.object)},
-            {"url": "", "label": self.get_page_title(), "sublabel": str(self.object)},
-        ]
-
-    @cached_property
-    def inspect_url(self):
-        return reverse(self.inspect_url_name, args=[quote(self.object.pk)])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["object"] = self.object
-        context["inspect_url"] = self.inspect_url
-        return context
 
     def form_valid(self, form):
         try:

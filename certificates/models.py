@@ -70,12 +70,22 @@ class Attestation(models.Model):
 
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.ACTIVE)
     superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supersedes",
     )
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
     renewal_required_from = models.DateTimeField(
@@ -85,7 +95,12 @@ class Attestation(models.Model):
         help_text=_("Set when a material change to the programme is published after this attestation."),
     )
     renewal_change = models.ForeignKey(
-        "courses.ContentChange", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "courses.ContentChange",
+        verbose_name=_("change that requires renewal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     pdf_status = models.CharField(
@@ -93,9 +108,9 @@ class Attestation(models.Model):
     )
     pdf_attempts = models.PositiveSmallIntegerField(_("render attempts"), default=0)
     pdf_error = models.TextField(_("last render error"), blank=True)
-    holder_notified_at = models.DateTimeField(null=True, blank=True)
-    reminder_30_sent_at = models.DateTimeField(null=True, blank=True)
-    reminder_7_sent_at = models.DateTimeField(null=True, blank=True)
+    holder_notified_at = models.DateTimeField(_("holder told it is ready"), null=True, blank=True)
+    reminder_30_sent_at = models.DateTimeField(_("30-day reminder sent"), null=True, blank=True)
+    reminder_7_sent_at = models.DateTimeField(_("7-day reminder sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attestation")
@@ -166,14 +181,19 @@ class TreatmentInitiation(models.Model):
     )
     programme_key = models.UUIDField(db_index=True)
     attestation = models.ForeignKey(
-        Attestation, null=True, blank=True, on_delete=models.PROTECT, related_name="initiations"
+        Attestation,
+        verbose_name=_("attestation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="initiations",
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     status = models.CharField(_("attestation status then"), max_length=30)
     reason = models.TextField(_("reason for refusal"), blank=True)
     patient_reference = models.CharField(_("patient reference"), max_length=40, blank=True)
     confirmations = models.JSONField(_("confirmations"), default=dict)
-    language = models.CharField(max_length=10)
+    language = models.CharField(_("language"), max_length=10)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -39,11 +39,13 @@ def attestation_revoked(*, attestation_id: int) -> None:
     _send(attestation, "revoked")
 
 
-def renewal_required(*, attestation_ids: list[int]) -> None:
-    for attestation in Attestation.objects.filter(pk__in=attestation_ids).select_related(
-        "user", "renewal_change"
-    ):
-        _send(attestation, "renewal", change=attestation.renewal_change)
+def renewal_required(*, attestation_ids: list[int], change_id: int) -> None:
+    """Tell holders what changed: also those already due for renewal after an earlier change."""
+    from courses.models import ContentChange
+
+    change = ContentChange.objects.get(pk=change_id)
+    for attestation in Attestation.objects.filter(pk__in=attestation_ids).select_related("user"):
+        _send(attestation, "renewal", change=change)
 
 
 def expiry_reminder(*, attestation: Attestation, days: int) -> None:

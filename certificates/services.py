@@ -224,16 +224,18 @@ def attestations_require_renewal(*, change, now=None) -> int:
     grace = datetime.timedelta(days=source.renewal_grace_days if source else 30)
     published = change.published_at or now or timezone.now()
     due = published + grace
-    affected = Attestation.objects.filter(
+    behind = Attestation.objects.filter(
         programme_key=change.programme_key,
         state=Attestation.State.ACTIVE,
         content_version__lt=change.content_version,
-        renewal_required_from__isnull=True,
     )
-    ids = list(affected.values_list("pk", flat=True))
-    Attestation.objects.filter(pk__in=ids).update(renewal_required_from=due, renewal_change=change)
+    ids = list(behind.values_list("pk", flat=True))
+    # Holders already due for renewal keep their (earlier) date, but hear about this change too.
+    behind.filter(renewal_required_from__isnull=True).update(renewal_required_from=due, renewal_change=change)
     if ids:
-        transaction.on_commit(lambda: notifications.renewal_required(attestation_ids=ids), robust=True)
+        transaction.on_commit(
+            lambda: notifications.renewal_required(attestation_ids=ids, change_id=change.pk), robust=True
+        )
     return len(ids)
 
 

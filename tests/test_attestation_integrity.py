@@ -184,3 +184,22 @@ def test_production_refuses_to_start_without_its_public_address():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_holder_already_due_for_renewal_hears_about_a_later_change_and_keeps_the_first_date(
+    ready_prescriber, programme_with_bank, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    attestation = pass_quiz(ready_prescriber, programme_with_bank)
+    first, second = LessonPage.objects.child_of(programme_with_bank).order_by("path")[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_material_change(first, summary="Første endring.")
+    due = Attestation.objects.get(pk=attestation.pk).renewal_required_from
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_material_change(second, summary="Andre endring.")
+
+    assert Attestation.objects.get(pk=attestation.pk).renewal_required_from == due
+    bodies = [m.body for m in mail.outbox if m.to == [ready_prescriber.email]]
+    assert len(bodies) == 2
+    assert "Første endring." in bodies[0] and "Andre endring." in bodies[1]
