@@ -205,16 +205,17 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
             raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
         if not roles.has_role(user, roles.PRESCRIBER):
             raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
-        # E.g. the attestation was revoked while this attempt was open: it cannot be submitted.
-        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
-        if refusal is not None:
-            raise NotEligible(refusal.reason, code=refusal.code)
         if attempt.status == Attempt.Status.SUBMITTED:
             raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
         if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
             raise AttemptClosed(
                 _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
             )
+        # Checked after the status, so a second submit of a passed attempt still sees "submitted".
+        # E.g. the attestation was revoked while this attempt was open: it cannot be submitted.
+        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
+        if refusal is not None:
+            raise NotEligible(refusal.reason, code=refusal.code)
         items = list(attempt.items.all())
         chosen = _validate(items=items, answers=answers)
 
