@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from .forms import record_change_declaration
+from .declarations import record_change_declaration
 from .models import LessonPage, ProgrammePage
 
 

@@ -8,7 +8,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from courses.forms import record_change_declaration
+from courses.declarations import record_change_declaration
 
 from . import selectors
 from .admin_views import ItemStatisticsView
