@@ -321,7 +321,7 @@ class AttestationRenderView(AttestationActionView):
             return redirect(self.inspect_url)
         attestation_id = self.object.pk
         services.attestation_render_reset(attestation_id=attestation_id)
-        transaction.on_commit(lambda: tasks.queue_render(attestation_id))
+        transaction.on_commit(lambda: tasks.queue_render(attestation_id), robust=True)
         messages.success(
             self.request,
             gettext("The PDF of %(serial)s is queued for rendering. Reload this page in a minute.")

@@ -6,6 +6,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from courses.models import ContentChange
+
+from . import selectors
 from .models import Attestation
 
 
@@ -41,11 +44,15 @@ def attestation_revoked(*, attestation_id: int) -> None:
 
 def renewal_required(*, attestation_ids: list[int], change_id: int) -> None:
     """Tell holders what changed: also those already due for renewal after an earlier change."""
-    from courses.models import ContentChange
-
     change = ContentChange.objects.get(pk=change_id)
     for attestation in Attestation.objects.filter(pk__in=attestation_ids).select_related("user"):
-        _send(attestation, "renewal", change=change)
+        # The last day it counts without renewal: the renewal date, or its end date if sooner.
+        _send(
+            attestation,
+            "renewal",
+            change=change,
+            valid_through=selectors.status_of(attestation).valid_through,
+        )
 
 
 def expiry_reminder(*, attestation: Attestation, days: int) -> None:

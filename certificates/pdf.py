@@ -16,9 +16,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from wagtail.models import Locale
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from courses.selectors import programme_in_language
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
 
@@ -54,20 +55,9 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=4, dark="#111111")
 
 
-def _programme_shown(attestation):
-    """The programme in the holder's language (its live translation), else the default version."""
-    programme = attestation.programme
-    if programme.locale.language_code != attestation.language:
-        locale = Locale.objects.filter(language_code=attestation.language).first()
-        translated = programme.get_translation_or_none(locale) if locale else None
-        if translated is not None and translated.live:
-            return translated
-    return programme
-
-
 def attestation_html(attestation) -> str:
     url = verification_url(attestation)
-    programme = _programme_shown(attestation)
+    programme = programme_in_language(programme=attestation.programme, language_code=attestation.language)
     with translation.override(attestation.language):
         return render_to_string(
             "certificates/attestation_pdf.html",

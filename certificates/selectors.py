@@ -6,13 +6,11 @@ the verify page and the API all ask it, and nothing else decides.
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-
-from courses.selectors import programme_in_default_locale
 
 from .models import ApiToken, Attestation, AttestationDocument, TreatmentInitiation
 
@@ -87,7 +85,7 @@ class AttestationStatus:
             text = _("Your attestation is valid until %(date)s.") % {"date": _date(self.valid_until)}
             if self.renewal_due:
                 text += " " + _(
-                    "The programme has changed: read the changed lessons and pass the quiz again "
+                    "The programme has changed: read any changed lessons and pass the quiz again "
                     "before %(date)s to keep it valid."
                 ) % {"date": _date(self.renewal_due)}
             return text
@@ -102,7 +100,7 @@ class AttestationStatus:
         if self.code == RENEWAL_REQUIRED:
             return _(
                 "The programme changed materially: your attestation has needed renewal since %(date)s. "
-                "Read the changed lessons and pass the quiz again."
+                "Read any changed lessons and pass the quiz again."
             ) % {"date": _date(self.renewal_due)}
         return _("You have no attestation for this programme yet. Read every lesson and pass the quiz.")
 
@@ -208,15 +206,8 @@ def document_for(*, attestation) -> AttestationDocument | None:
     return AttestationDocument.objects.filter(attestation=attestation).first()
 
 
-def programme_for_attestations(*, programme):
-    """Attestations always point at the programme's default-language version."""
-    return programme_in_default_locale(programme=programme)
-
-
 def attestations_due_for_reminder(*, days: int, today: date):
     """Active attestations that expire within ``days`` days and have not had that reminder."""
-    from datetime import timedelta
-
     field = {30: "reminder_30_sent_at", 7: "reminder_7_sent_at"}[days]
     return (
         Attestation.objects.filter(
@@ -235,7 +226,7 @@ def quiz_closed_while_valid(*, user, programme, now=None):
 
     A pending renewal (a material change) reopens it, and so do the last
     ``RENEWAL_WINDOW_DAYS`` days before expiry and expiry itself. A revoked attestation
-    keeps it closed until the programme owner acts.
+    keeps it closed: passing again must not undo a revocation.
     """
     from quizzes.selectors import Eligibility
 
@@ -245,7 +236,12 @@ def quiz_closed_while_valid(*, user, programme, now=None):
         return Eligibility(False, "revoked", status.reason)
     if not status.ok or status.renewal_pending or in_renewal_window(status, now=now):
         return None
-    return Eligibility(False, "attested", status.reason)
+    closed = _(
+        "You hold a valid attestation, so the quiz offers no new attempt. It opens again on %(date)s, "
+        "%(days)s days before your attestation ends, or earlier if a material change to the programme "
+        "requires renewal."
+    ) % {"date": _date(quiz_reopens_on(status)), "days": RENEWAL_WINDOW_DAYS}
+    return Eligibility(False, "attested", closed)
 
 
 RENEWAL_WINDOW_DAYS = 30
@@ -253,12 +249,14 @@ RENEWAL_WINDOW_DAYS = 30
 
 def in_renewal_window(status: AttestationStatus, *, now=None) -> bool:
     """Valid, but close enough to its end date that the quiz reopens for renewal."""
-    from datetime import timedelta
-
     if not status.ok:
         return False
-    today = timezone.localtime(now or timezone.now()).date()
-    return status.valid_until - today < timedelta(days=RENEWAL_WINDOW_DAYS)
+    return timezone.localtime(now or timezone.now()).date() >= quiz_reopens_on(status)
+
+
+def quiz_reopens_on(status: AttestationStatus) -> date:
+    """The first day of the renewal window: ``RENEWAL_WINDOW_DAYS`` days of validity left."""
+    return status.valid_until - timedelta(days=RENEWAL_WINDOW_DAYS - 1)
 
 
 def attestations_awaiting_render(*, older_than, now=None) -> list[int]:

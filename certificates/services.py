@@ -17,10 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from courses.models import ProgrammePage
 from courses.selectors import (
     first_material_change_after,
     programme_content_version,
     programme_in_default_locale,
+    programme_in_language,
+    programme_lessons,
 )
 
 from . import notifications, pdf, selectors
@@ -59,8 +62,6 @@ def _next_serial(*, prefix: str, year: int) -> str:
 
 def _key_messages(programme) -> list[str]:
     """The headings of the programme's key messages, in reading order (in the attempt's language)."""
-    from courses.selectors import programme_lessons
-
     headings = []
     for lesson in programme_lessons(programme=programme):
         for block in lesson.body:
@@ -85,12 +86,11 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     now = now or timezone.now()
     user = get_user_model().objects.select_for_update().get(pk=attempt.user_id)
     source = programme_in_default_locale(programme=attempt.programme)
-    shown = _translation(source, attempt.language)
+    shown = programme_in_language(programme=source, language_code=attempt.language)
     issued_on = timezone.localtime(now).date()
     # What was attested is the content the attempt was drawn from: a material change published
     # while the attempt was open leaves this attestation behind like every other.
-    current = programme_content_version(programme_key=source.translation_key)
-    version = attempt.content_version or current
+    version = attempt.content_version or programme_content_version(programme_key=source.translation_key)
     change = first_material_change_after(programme_key=source.translation_key, version=version)
     attestation = Attestation(
         serial=_next_serial(prefix=source.attestation_prefix, year=issued_on.year),
@@ -124,16 +124,6 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     attestation.save()
     Attestation.objects.filter(pk__in=[p.pk for p in previous]).update(superseded_by=attestation)
     return attestation
-
-
-def _translation(source, language: str):
-    if source.locale.language_code == language:
-        return source
-    from wagtail.models import Locale
-
-    locale = Locale.objects.filter(language_code=language).first()
-    translated = source.get_translation_or_none(locale) if locale else None
-    return translated if translated is not None and translated.live else source
 
 
 def attestation_render(*, attestation_id: int) -> Attestation:
@@ -217,8 +207,6 @@ def attestations_require_renewal(*, change, now=None) -> int:
     They stay valid for the programme's grace period, then need renewal. Holders are told
     what changed. A second programme is never touched.
     """
-    from courses.models import ProgrammePage
-
     source = ProgrammePage.objects.filter(translation_key=change.programme_key).first()
     source = programme_in_default_locale(programme=source) if source else None
     grace = datetime.timedelta(days=source.renewal_grace_days if source else 30)

@@ -30,7 +30,7 @@ def mine(request):
         return refusal
     rows = [
         {"attestation": a, "status": selectors.status_of(a)}
-        for a in selectors.user_attestations(user=request.user).select_related("renewal_change")
+        for a in selectors.user_attestations(user=request.user)
     ]
     return render(request, "certificates/mine.html", {"rows": rows})
 

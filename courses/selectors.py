@@ -59,10 +59,6 @@ def programme_lessons(*, programme: ProgrammePage) -> list:
     return list(LessonPage.objects.child_of(programme).live().order_by("path"))
 
 
-def read_lesson_keys(*, user, programme_key) -> frozenset:
-    return lesson_reading(user=user, programme_key=programme_key)[0]
-
-
 def lesson_reading(*, user, programme_key) -> tuple[frozenset, frozenset]:
     """(lessons read, lessons read before a material change to them): two queries.
 
@@ -179,6 +175,15 @@ def lesson_position(*, user, lesson: LessonPage) -> LessonPosition | None:
 
 def programme_for_slug(*, slug: str, locale) -> ProgrammePage | None:
     return ProgrammePage.objects.live().filter(slug=slug, locale=locale).first()
+
+
+def programme_in_language(*, programme: ProgrammePage, language_code: str) -> ProgrammePage:
+    """The programme's live version in ``language_code``, else the programme as given."""
+    if programme.locale.language_code == language_code:
+        return programme
+    locale = Locale.objects.filter(language_code=language_code).first()
+    translated = programme.get_translation_or_none(locale) if locale else None
+    return translated if translated is not None and translated.live else programme
 
 
 def programme_in_default_locale(*, programme: ProgrammePage) -> ProgrammePage:

@@ -1,11 +1,11 @@
 """State changes for learner progress and for declared content changes."""
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from wagtail.log_actions import log
 
 from .models import ContentChange, LessonPage, LessonProgress
+from .selectors import programme_content_version
 from .signals import material_change_published
 
 
@@ -63,10 +63,7 @@ def content_change_published(*, revision, now=None):
         return None
     change.published_at = now or timezone.now()
     if change.material:
-        latest = ContentChange.objects.filter(
-            programme_key=change.programme_key, content_version__isnull=False
-        ).aggregate(v=Max("content_version"))["v"]
-        change.content_version = (latest or 1) + 1
+        change.content_version = programme_content_version(programme_key=change.programme_key) + 1
     change.save(update_fields=["published_at", "content_version"])
     if change.material:
         log(

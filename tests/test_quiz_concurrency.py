@@ -40,23 +40,29 @@ def _in_parallel(count, work):
     return results
 
 
-def test_concurrent_submits_of_one_attempt_score_it_once():
+def _submit_one_passing_attempt_six_times(*, language="nb", **programme_fields):
+    """A prescriber passes one attempt from six connections at once; returns (user, attempt, statuses)."""
     user = factories.PrescriberFactory()
-    page = factories.programme()
+    page = factories.programme(**programme_fields)
     factories.question_bank(page, topics=3, per_topic=2)
     factories.read_all(user, page)
     starter = Client()
     starter.force_login(user)
-    starter.post(f"/nb/quiz/{page.slug}/start/")
+    starter.post(f"/{language}/quiz/{page.slug}/start/")
     attempt = Attempt.objects.get(user=user)
     data = factories.as_post(factories.correct_answers(attempt))
 
     def submit(_index):
         client = Client()
         client.force_login(user)
-        return client.post(f"/nb/quiz/attempt/{attempt.pk}/", data).status_code
+        return client.post(f"/{language}/quiz/attempt/{attempt.pk}/", data).status_code
 
-    statuses = _in_parallel(6, submit)
+    return user, attempt, _in_parallel(6, submit)
+
+
+def test_concurrent_submits_of_one_attempt_score_it_once():
+    _user, attempt, statuses = _submit_one_passing_attempt_six_times()
+
     assert all(status == 302 for status in statuses), statuses
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.passed
@@ -64,22 +70,8 @@ def test_concurrent_submits_of_one_attempt_score_it_once():
 
 
 def test_concurrent_passing_submits_of_one_attempt_issue_exactly_one_attestation():
-    user = factories.PrescriberFactory()
-    page = factories.programme(attestation_prefix="LEM")
-    factories.question_bank(page, topics=3, per_topic=2)
-    factories.read_all(user, page)
-    starter = Client()
-    starter.force_login(user)
-    starter.post(f"/en/quiz/{page.slug}/start/")
-    attempt = Attempt.objects.get(user=user)
-    data = factories.as_post(factories.correct_answers(attempt))
+    user, attempt, statuses = _submit_one_passing_attempt_six_times(language="en", attestation_prefix="LEM")
 
-    def submit(_index):
-        client = Client()
-        client.force_login(user)
-        return client.post(f"/en/quiz/attempt/{attempt.pk}/", data).status_code
-
-    statuses = _in_parallel(6, submit)
     assert all(status == 302 for status in statuses), statuses
     attestations = list(Attestation.objects.filter(user=user))
     assert len(attestations) == 1

@@ -13,12 +13,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("certificates/includes/attestation_panel.html", takes_context=True)
-def attestation_panel(context, programme, compact=False):
+def attestation_panel(context, programme, compact=False, status=None):
+    """``status`` may be passed when the page has already asked for it."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not roles.has_role(user, roles.PRESCRIBER):
         return {"show": False}
-    status = selectors.attestation_status(user=user, programme=programme)
+    status = status or selectors.attestation_status(user=user, programme=programme)
     return {
         "show": True,
         "status": status,
