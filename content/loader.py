@@ -15,6 +15,7 @@ from wagtail.models import Locale, Page, Site
 
 from courses.blocks import LessonBodyBlock
 from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
+from lms.models import ProgrammeOwnerContact
 from quizzes.models import Option, Question, Topic
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -329,6 +330,15 @@ class Loader:
             result[item["key"]] = question
         return result
 
+    def owner_contact(self, data: dict):
+        """Fill the programme owner's contact details on first install; never overwrite staff's."""
+        contact = ProgrammeOwnerContact.load()
+        if data and not contact.is_complete:
+            for name in ("organisation", "postal_address", "phone", "email", "hours"):
+                setattr(contact, name, data.get(name, ""))
+            contact.save()
+            self.report.created.append("programme owner contact details")
+
     # -- everything ----------------------------------------------------------------------
     @transaction.atomic
     def run(self) -> Report:
@@ -343,6 +353,7 @@ class Loader:
             index = self.index_page(locale, source=index_source)
             if code == default_code:
                 self.point_site_at(index)
+                self.owner_contact(programme_data.get("owner_contact", {}))
             programme = self.programme_page(index, programme_data, source=programme_source)
             lessons = self.lesson_pages(programme, programme_data, sources=lesson_sources)
             topics = self.topics(programme, question_data, sources=topic_sources)

@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import User, validate_hpr_number
+from .identity import hpr_canonical
+from .models import User
 
 HPR_TAKEN_MESSAGE = _("This HPR number is already registered. Log in, or reset your password.")
 
@@ -57,8 +58,7 @@ class PrescriberSignupForm(forms.Form):
         return name
 
     def clean_hpr_number(self):
-        hpr = self.cleaned_data["hpr_number"].strip()
-        validate_hpr_number(hpr)
+        hpr = hpr_canonical(self.cleaned_data["hpr_number"])
         if get_user_model().objects.filter(hpr_number=hpr).exists():
             raise forms.ValidationError(HPR_TAKEN_MESSAGE, code="hpr_taken")
         return hpr

@@ -1,19 +1,18 @@
-import re
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-HPR_PATTERN = re.compile(r"[0-9]{7,9}")  # ASCII digits only: "９８７" must not pass as "987"
+from .identity import CANONICAL_PATTERN, hpr_canonical
 
 
 def validate_hpr_number(value: str) -> None:
-    """The Norwegian health personnel register number: 7 to 9 digits."""
-    if not HPR_PATTERN.fullmatch(value or ""):
+    """A stored HPR number must already be in its canonical form (see ``identity.hpr_canonical``)."""
+    if hpr_canonical(value) != value:
         raise ValidationError(
-            _("The HPR number must be 7 to 9 digits, with no spaces or letters."),
-            code="invalid_hpr",
+            _("Enter the HPR number as digits only, without leading zeros."), code="not_canonical"
         )
 
 
@@ -47,6 +46,10 @@ class User(AbstractUser):
         PHYSICIAN = "physician", _("Physician")
         OTHER = "other", _("Other")
 
+    class HprVerification(models.TextChoices):
+        HELSEID = "helseid", _("HelseID sign-in")
+        COMPLIANCE = "compliance", _("Confirmed by a Compliance officer")
+
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
@@ -59,8 +62,21 @@ class User(AbstractUser):
         null=True,
         blank=True,
         validators=[validate_hpr_number],
-        help_text=_("Norwegian health personnel register number (7 to 9 digits)."),
+        help_text=_("Norwegian health personnel register number: digits only, no leading zeros."),
     )
+    hpr_verified_at = models.DateTimeField(_("HPR number verified at"), null=True, blank=True)
+    hpr_verified_by = models.ForeignKey(
+        "self",
+        verbose_name=_("HPR number verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hpr_verification_method = models.CharField(
+        _("HPR verification"), max_length=20, choices=HprVerification.choices, blank=True
+    )
+    hpr_verification_note = models.TextField(_("HPR verification note"), blank=True)
     workplace = models.CharField(_("workplace"), max_length=200, blank=True)
 
     USERNAME_FIELD = "email"
@@ -73,9 +89,13 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(hpr_number__isnull=True) | models.Q(hpr_number__regex=r"^[0-9]{7,9}$"),
-                name="hpr_number_is_7_to_9_ascii_digits",
-            )
+                condition=models.Q(hpr_number__isnull=True) | models.Q(hpr_number__regex=CANONICAL_PATTERN),
+                name="hpr_number_canonical",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hpr_verified_at__isnull=True) | models.Q(hpr_number__isnull=False),
+                name="hpr_verified_needs_number",
+            ),
         ]
 
     def __str__(self):
@@ -92,3 +112,35 @@ class User(AbstractUser):
         if self.profession == self.Profession.OTHER and self.profession_other:
             return self.profession_other
         return self.get_profession_display()
+
+
+@register_setting(icon="mail")
+class ProgrammeOwnerContact(BaseGenericSetting):
+    """Who prescribers contact about the programme: shown on the help page and where pages say
+    "contact us". Edited by staff in Settings; the programme loader fills it on first install."""
+
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
+    phone = models.CharField(_("telephone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional, e.g. “Weekdays 08:00–16:00”."),
+    )
+
+    panels = [
+        FieldPanel("organisation"),
+        FieldPanel("postal_address"),
+        FieldPanel("phone"),
+        FieldPanel("email"),
+        FieldPanel("hours"),
+    ]
+
+    class Meta:
+        verbose_name = _("programme owner contact")
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.organisation and (self.phone or self.email))

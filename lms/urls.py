@@ -36,6 +36,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("help/", views.help_page, name="help"),
     path("quiz/", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("courses.urls")),

@@ -1,5 +1,6 @@
 from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,3 +20,8 @@ def healthz(request):
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def help_page(request):
+    """Help and the programme owner's contact details (edited by staff in Wagtail's settings)."""
+    return render(request, "lms/help.html")

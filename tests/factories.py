@@ -5,6 +5,7 @@ import datetime
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
@@ -32,9 +33,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class PrescriberFactory(UserFactory):
+    """A prescriber whose HPR number a Compliance officer has confirmed (pass
+    ``hpr_verified_at=None`` for one still waiting)."""
+
     profession = "physician"
     hpr_number = factory.Sequence(lambda n: f"{1000000 + n}")
     workplace = "Haukeland universitetssjukehus"
+    hpr_verified_at = factory.LazyFunction(timezone.now)
+    hpr_verification_method = factory.LazyAttribute(
+        lambda o: User.HprVerification.COMPLIANCE if o.hpr_verified_at else ""
+    )
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "wagtail.contrib.settings",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.typed_table_block",
     "wagtail.locales",
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
             ],
         },
     },
@@ -167,6 +169,9 @@ WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_FINISH_WORKFLOW_ACTION = "courses.workflows.publish_approved"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Identity: typed HPR numbers count as verified only in development (lms.settings.dev).
+LMS_TRUST_TYPED_HPR = False
 
 # Background work (django-tasks on the database; `manage.py db_worker` runs it).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

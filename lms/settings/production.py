@@ -15,6 +15,7 @@ def required(name: str) -> str:
 
 
 DEBUG = False
+LMS_TRUST_TYPED_HPR = False  # production never takes a typed HPR number on trust
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = required("ALLOWED_HOSTS").split(",")
 required("DATABASE_URL")

@@ -1,0 +1,76 @@
+"""Who a prescriber is: the canonical HPR number and whether it has been verified.
+
+One owner for each rule: ``hpr_canonical`` is the only way an HPR number typed by a person or
+sent by a system becomes the value stored and looked up; ``hpr_is_verified`` is the only answer to
+"do we know this HPR number belongs to this person?"; ``hpr_verify`` is the only way it becomes so.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# ASCII digits only: "９８７" must not pass as "987". Spaces people type are removed first.
+_TYPED = re.compile(r"[0-9]{7,9}")
+_SPACES = re.compile(r"\s+")
+# What the database accepts: digits, no leading zero, at most nine of them.
+CANONICAL_PATTERN = r"^[1-9][0-9]{0,8}$"
+
+
+def hpr_canonical(value) -> str:
+    """The one stored form of an HPR number: digits only, without spaces or leading zeros.
+
+    ``"1234567"``, ``"01234567"`` and ``"123 45 67"`` are the same number. The typed form has 7 to
+    9 digits; an all-zero number or anything with letters is refused with a ValidationError.
+    """
+    typed = _SPACES.sub("", str(value or ""))
+    if not _TYPED.fullmatch(typed):
+        raise ValidationError(
+            _("The HPR number must be 7 to 9 digits, with no letters or other characters."),
+            code="invalid_hpr",
+        )
+    canonical = typed.lstrip("0")
+    if not canonical:
+        raise ValidationError(_("0 is not an HPR number."), code="zero_hpr")
+    return canonical
+
+
+def trusts_typed_hpr() -> bool:
+    """Development only (``make run``): typed HPR numbers count as verified. Never in production."""
+    return bool(getattr(settings, "LMS_TRUST_TYPED_HPR", False))
+
+
+def hpr_is_verified(user) -> bool:
+    """True when the user's HPR number is known to be theirs (HelseID, or confirmed by Compliance)."""
+    if not getattr(user, "hpr_number", None):
+        return False
+    return user.hpr_verified_at is not None or trusts_typed_hpr()
+
+
+def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
+    """Record that the user's HPR number is theirs. Idempotent for a user already verified."""
+    from .models import User
+
+    if method not in User.HprVerification.values:
+        raise ValueError(f"Unknown verification method {method!r}")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.hpr_number:
+            raise ValidationError(_("This account has no HPR number to verify."), code="no_hpr")
+        if locked.hpr_verified_at is None:
+            locked.hpr_verified_at = now or timezone.now()
+            locked.hpr_verified_by = by
+            locked.hpr_verification_method = method
+            locked.hpr_verification_note = note
+            locked.save(
+                update_fields=[
+                    "hpr_verified_at",
+                    "hpr_verified_by",
+                    "hpr_verification_method",
+                    "hpr_verification_note",
+                ]
+            )
+    return locked
