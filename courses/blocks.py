@@ -1,3 +1,4 @@
+from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
@@ -9,6 +10,16 @@ RICH_TEXT_FEATURES = ["h3", "bold", "italic", "ol", "ul", "link"]
 class KeyMessageBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=200)
     text = blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)
+    anchor = blocks.CharBlock(
+        label=_("Link target"),
+        max_length=60,
+        required=False,
+        validators=[validate_slug],
+        help_text=_(
+            "Short name the quiz links to (letters, digits, hyphens), e.g. “hlh-signs”. "
+            "Use the same name in every language version."
+        ),
+    )
 
     class Meta:
         icon = "warning"
@@ -19,6 +30,16 @@ class KeyMessageBlock(blocks.StructBlock):
 class ChecklistBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=200)
     items = blocks.ListBlock(blocks.CharBlock(label=_("Item")), label=_("Items"))
+    anchor = blocks.CharBlock(
+        label=_("Link target"),
+        max_length=60,
+        required=False,
+        validators=[validate_slug],
+        help_text=_(
+            "Short name the quiz links to (letters, digits, hyphens), e.g. “hlh-signs”. "
+            "Use the same name in every language version."
+        ),
+    )
 
     class Meta:
         icon = "tasks"

@@ -89,6 +89,22 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         ),
     )
 
+    class AnswerReview(models.TextChoices):
+        NEVER = "never", _("Never")
+        AFTER_PASS = "after_pass", _("After a pass")
+        ALWAYS = "always", _("After every attempt")
+
+    answer_review = models.CharField(
+        _("show keyed answers and rationales"),
+        max_length=20,
+        choices=AnswerReview.choices,
+        default=AnswerReview.AFTER_PASS,
+        help_text=_(
+            "After a failed attempt learners always see their score per topic, which questions they "
+            "missed and where the lesson teaches it; this decides when they also see the right answers."
+        ),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("product"),
         FieldPanel("summary"),
@@ -119,6 +135,7 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
                 FieldPanel("cooldown_hours"),
                 FieldPanel("attempt_lifetime_minutes"),
                 FieldPanel("shuffle"),
+                FieldPanel("answer_review"),
             ],
             heading=_("Quiz rules"),
             help_text=_(
@@ -196,6 +213,25 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.user} read {self.lesson_key} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class LessonOpened(models.Model):
+    """The server delivered a lesson to a learner: a lesson can only be marked read after this."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lesson_key = models.UUIDField(_("lesson"))
+    first_opened_at = models.DateTimeField(_("first opened at"))
+    last_opened_at = models.DateTimeField(_("last opened at"))
+
+    class Meta:
+        verbose_name = _("lesson opened")
+        verbose_name_plural = _("lessons opened")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson_key"], name="unique_lesson_opened_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} opened {self.lesson_key} at {self.last_opened_at:%Y-%m-%d %H:%M}"
 
 
 class PeerReviewTask(AbstractGroupApprovalTask):

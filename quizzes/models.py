@@ -79,6 +79,15 @@ class Question(
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    lesson_anchor = models.SlugField(
+        _("part of the lesson"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "The link target of the key message or checklist that teaches this, so a learner who "
+            "misses the question is sent to exactly that part of the lesson."
+        ),
+    )
     critical = models.BooleanField(
         _("critical"),
         default=False,
@@ -104,6 +113,7 @@ class Question(
         InlinePanel("options", label=_("Options"), min_num=2),
         FieldPanel("rationale"),
         FieldPanel("lesson"),
+        FieldPanel("lesson_anchor"),
         MultiFieldPanel([FieldPanel("critical"), FieldPanel("active")], heading=_("Status")),
         change_declaration_panel(),
     ]
@@ -224,6 +234,7 @@ class AttemptQuestion(models.Model):
     critical = models.BooleanField()
     lesson_key = models.UUIDField(null=True)
     lesson_title = models.CharField(max_length=255, blank=True)
+    lesson_anchor = models.CharField(max_length=60, blank=True)
     options = models.JSONField(
         help_text="[{id, key, text, token}] in the order shown; the form carries tokens."
     )
