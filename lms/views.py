@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -24,4 +25,4 @@ def healthz(request):
 
 def help_page(request):
     """Help and the programme owner's contact details (edited by staff in Wagtail's settings)."""
-    return render(request, "lms/help.html")
+    return render(request, "lms/help.html", {"helseid_enabled": getattr(settings, "HELSEID_ENABLED", False)})
