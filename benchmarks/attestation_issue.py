@@ -48,7 +48,7 @@ def _passed_attempts(count: int, language: str) -> list:
     from django.contrib.auth.models import Group
 
     from courses.models import LessonPage, ProgrammePage
-    from courses.services import lesson_mark_read
+    from courses.services import lesson_mark_read, lesson_opened_record
     from lms import roles
     from lms.models import User
     from quizzes import services as quiz_services
@@ -71,6 +71,7 @@ def _passed_attempts(count: int, language: str) -> list:
             )
             user.groups.add(group)
             for lesson in lessons:
+                lesson_opened_record(user=user, lesson=lesson)
                 lesson_mark_read(user=user, lesson=lesson)
             attempt = quiz_services.attempt_start(user=user, programme=page)
             answers = {

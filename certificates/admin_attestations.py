@@ -106,6 +106,10 @@ class PdfStatusColumn(Column):
 
 
 class AttestationIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        # The status column asks whether each holder's HPR number is confirmed.
+        return super().get_base_queryset().select_related("user")
+
     @cached_property
     def failed_count(self):
         return Attestation.objects.filter(pdf_status=Attestation.PdfStatus.FAILED).count()
@@ -239,7 +243,7 @@ class AttestationInspectView(LocalTimeInspectView):
         return gettext("%(size)s bytes, SHA-256 %(sha256)s, rendered %(when)s") % {
             "size": document.size,
             "sha256": document.sha256,
-            "when": timezone.localtime(document.rendered_at).strftime("%Y-%m-%d %H:%M"),
+            "when": formats.date_format(timezone.localtime(document.rendered_at), "DATETIME_FORMAT"),
         }
 
     @cached_property
@@ -318,6 +322,15 @@ class AttestationRenderView(AttestationActionView):
     def form_valid(self, form):
         if self.object.pdf_status == Attestation.PdfStatus.READY:
             messages.success(self.request, gettext("The PDF is already rendered."))
+            return redirect(self.inspect_url)
+        if not selectors.attestation_may_render(attestation=self.object):
+            messages.warning(
+                self.request,
+                gettext(
+                    "The holder's HPR number has not been confirmed yet: the PDF is rendered when it is "
+                    "(HPR verification)."
+                ),
+            )
             return redirect(self.inspect_url)
         attestation_id = self.object.pk
         services.attestation_render_reset(attestation_id=attestation_id)

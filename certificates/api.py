@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, ValidationError
@@ -20,12 +21,13 @@ from pydantic_core import PydanticCustomError
 from wagtail.models import Locale
 
 from courses.selectors import programme_for_slug
+from lms.identity import hpr_canonical
 
 from . import selectors, services
 
-HPR_PATTERN = "^[0-9]{7,9}$"
+# 7 to 9 ASCII digits once spaces are removed ("0" alone, or all zeros, is refused on top of this).
+HPR_PATTERN = r"^\s*(?:[0-9]\s*){7,9}$"
 SLUG_PATTERN = r"^[-\w]{1,255}$"
-_HPR = re.compile(r"[0-9]{7,9}")  # [0-9], not \d: only ASCII digits
 _SLUG = re.compile(r"[-\w]{1,255}")  # Wagtail slugs: letters, digits, "-" and "_"
 
 DESCRIPTION = """
@@ -39,6 +41,16 @@ Errors are JSON with a `detail` text. Malformed or missing parameters get 400 wi
 `errors` list naming each parameter; a `programme` that names no published programme is
 also a 400 (code `unknown_programme`), because the parameter, not the address, is wrong.
 A prescriber this service does not know is not an error: the status is `none`.
+
+HPR numbers are read as people write them: spaces are ignored and leading zeros do not make
+another number, so `01234567`, `123 4567` and `1234567` are the same prescriber. The reply's
+`hpr` is the number in that one form (digits, no leading zero).
+
+`identity_unverified` means the prescriber passed and holds an attestation that would be
+valid, but nobody has yet confirmed that the HPR number belongs to the person who registered
+it (HelseID sign-in, or a Compliance officer checking the HPR register). It is not a yes:
+treat it like any status other than `valid`. It becomes `valid` by itself once the number is
+confirmed.
 """
 
 
@@ -79,9 +91,13 @@ def _given_once(value: Any) -> Any:
 
 
 def _hpr(value: str) -> str:
-    if not _HPR.fullmatch(value):
-        raise PydanticCustomError("invalid_hpr", "An HPR number is 7 to 9 digits (0-9).")
-    return value
+    """The canonical number (``lms.identity.hpr_canonical``, the one rule for HPR numbers)."""
+    try:
+        return hpr_canonical(value)
+    except DjangoValidationError:
+        raise PydanticCustomError(
+            "invalid_hpr", "An HPR number is 7 to 9 digits (0-9); spaces are ignored; not all zeros."
+        ) from None
 
 
 def _slug(value: str) -> str:
@@ -96,7 +112,7 @@ Hpr = Annotated[
     str,
     BeforeValidator(_given_once),
     AfterValidator(_hpr),
-    WithJsonSchema({"type": "string", "pattern": HPR_PATTERN, "examples": ["1234567"]}),
+    WithJsonSchema({"type": "string", "pattern": HPR_PATTERN, "examples": ["1234567", "01234567"]}),
 ]
 Slug = Annotated[
     str,
@@ -107,16 +123,25 @@ Slug = Annotated[
 
 
 class StatusQuery(Schema):
-    hpr: Hpr = Field(description="The prescriber's HPR number (Helsepersonellregisteret), 7 to 9 digits.")
+    hpr: Hpr = Field(
+        description=(
+            "The prescriber's HPR number (Helsepersonellregisteret): 7 to 9 digits. Spaces are "
+            "ignored and leading zeros do not matter (`01234567` is `1234567`); all zeros is refused."
+        )
+    )
     programme: Slug = Field(description="The programme's slug, as in its address (e.g. `lemtrada`).")
 
 
 class AttestationStatusOut(Schema):
-    hpr: str = Field(description="The HPR number asked about.")
+    hpr: str = Field(
+        description="The HPR number asked about, in its one stored form: digits, no spaces, no leading zero."
+    )
     programme: str = Field(description="The programme slug asked about.")
     status: Literal[selectors.STATUSES] = Field(
         description=(
-            "`valid`: may initiate treatment. `expired`: past its valid-until date. "
+            "`valid`: may initiate treatment. `identity_unverified`: the attestation would be valid, "
+            "but the prescriber's HPR number has not yet been confirmed as theirs: may not initiate "
+            "treatment yet. `expired`: past its valid-until date. "
             "`revoked`: withdrawn by the programme owner. `renewal_required`: the programme "
             "changed materially and the prescriber must renew. `none`: no attestation "
             "(also for an HPR number this service does not know)."
@@ -206,6 +231,7 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
                 }
             ],
         )
+    # ``query.hpr`` is already canonical (``_hpr``); the selector canonicalises again for other callers.
     status = selectors.attestation_status_for_hpr(hpr_number=query.hpr, programme=programme)
     return {
         "hpr": query.hpr,

@@ -1,6 +1,16 @@
 """Read-only questions about attestations. ``attestation_status`` is the one answer to
 "may this prescriber initiate treatment under this programme?": pages, the PDF, the gate,
 the verify page and the API all ask it, and nothing else decides.
+
+The statuses: ``valid`` (the only yes), ``identity_unverified``, ``expired``, ``revoked``,
+``renewal_required`` and ``none``. The attestation's own state and dates decide first. When they
+would make it ``valid`` (also valid with a renewal pending after a material change) but
+``lms.identity.hpr_is_verified`` says the holder's HPR number has not been confirmed as theirs
+(by HelseID or a Compliance officer), the status is ``identity_unverified``, with the
+attestation and its dates attached: not valid yet. Once the number is confirmed the same
+attestation is ``valid`` with nothing else to do. Revoked, expired, renewal-required and
+``none`` are unchanged by the holder's identity: they already say no. While the holder is
+unverified the attestation's PDF is not rendered either (``attestation_may_render``).
 """
 
 import hashlib
@@ -8,18 +18,23 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from lms.identity import hpr_canonical, hpr_is_verified, hpr_verified_q
 
 from .models import ApiToken, Attestation, AttestationDocument, TreatmentInitiation
 
 VALID = "valid"
+IDENTITY_UNVERIFIED = "identity_unverified"
 EXPIRED = "expired"
 REVOKED = "revoked"
 RENEWAL_REQUIRED = "renewal_required"
 NONE = "none"
-STATUSES = (VALID, EXPIRED, REVOKED, RENEWAL_REQUIRED, NONE)
+STATUSES = (VALID, IDENTITY_UNVERIFIED, EXPIRED, REVOKED, RENEWAL_REQUIRED, NONE)
 
 
 def _date(value) -> str:
@@ -42,9 +57,15 @@ class AttestationStatus:
         return self.code == VALID
 
     @property
+    def attested(self) -> bool:
+        """The attestation itself is in force (``valid``, or ``identity_unverified``: it would be
+        valid once the holder's HPR number is confirmed)."""
+        return self.code in (VALID, IDENTITY_UNVERIFIED)
+
+    @property
     def renewal_pending(self) -> bool:
-        """Valid for now, but a material change means it must be renewed by ``renewal_due``."""
-        return self.code == VALID and self.renewal_due is not None
+        """In force for now, but a material change means it must be renewed by ``renewal_due``."""
+        return self.attested and self.renewal_due is not None
 
     @property
     def superseded(self) -> bool:
@@ -72,6 +93,7 @@ class AttestationStatus:
             return _("Replaced")
         return {
             VALID: _("Valid"),
+            IDENTITY_UNVERIFIED: _("HPR number not yet confirmed"),
             EXPIRED: _("Expired"),
             REVOKED: _("Revoked"),
             RENEWAL_REQUIRED: _("Renewal required"),
@@ -87,6 +109,24 @@ class AttestationStatus:
                 text += " " + _(
                     "The programme has changed: read any changed lessons and pass the quiz again "
                     "before %(date)s to keep it valid."
+                ) % {"date": _date(self.renewal_due)}
+            return text
+        if self.code == IDENTITY_UNVERIFIED:
+            text = _(
+                "Your attestation is issued, but it is not valid until we know that your HPR number "
+                "is yours. Until then you cannot record a treatment initiation, and the PDF is not made."
+            )
+            if getattr(settings, "HELSEID_ENABLED", False):
+                text += " " + _(
+                    "Sign in with HelseID to confirm it at once, or contact the programme owner so that "
+                    "a Compliance officer can confirm it."
+                )
+            else:
+                text += " " + _("Contact the programme owner so that a Compliance officer can confirm it.")
+            if self.renewal_due:
+                text += " " + _(
+                    "The programme has also changed: read any changed lessons and pass the quiz again "
+                    "before %(date)s."
                 ) % {"date": _date(self.renewal_due)}
             return text
         if self.code == EXPIRED:
@@ -118,6 +158,8 @@ class AttestationStatus:
             ) % {"date": _date(self.valid_through)}
         if self.code == VALID:
             return _("Valid until %(date)s.") % {"date": _date(self.valid_until)}
+        if self.code == IDENTITY_UNVERIFIED:
+            return _("Not valid yet: the holder's HPR number has not been confirmed.")
         if self.code == EXPIRED:
             return _("Expired on %(date)s.") % {"date": _date(self.valid_until)}
         if self.code == REVOKED:
@@ -129,10 +171,29 @@ class AttestationStatus:
         return _("No attestation.")
 
 
-def status_of(attestation: Attestation | None, *, now=None) -> AttestationStatus:
-    """The status of one attestation record, from its state and dates."""
+def status_of(attestation: Attestation | None, *, now=None, holder=None) -> AttestationStatus:
+    """The status of one attestation record, from its state and dates and whether its holder's
+    HPR number is confirmed. ``holder`` is the attestation's user when the caller has it already
+    (otherwise ``attestation.user`` is read: select it with the attestation in lists)."""
     if attestation is None:
         return AttestationStatus(NONE)
+    status = _record_status(attestation, now=now)
+    if status.code != VALID:
+        return status
+    if holder is None or holder.pk != attestation.user_id:
+        holder = attestation.user
+    if hpr_is_verified(holder):
+        return status
+    return AttestationStatus(
+        IDENTITY_UNVERIFIED,
+        attestation=attestation,
+        valid_until=status.valid_until,
+        renewal_due=status.renewal_due,
+    )
+
+
+def _record_status(attestation: Attestation, *, now=None) -> AttestationStatus:
+    """What the record's own state and dates say, whoever holds it."""
     now = now or timezone.now()
     common = {"attestation": attestation, "valid_until": attestation.valid_until}
     if attestation.state == Attestation.State.REVOKED:
@@ -162,12 +223,34 @@ def current_attestation(*, user, programme_key) -> Attestation | None:
 
 def attestation_status(*, user, programme, now=None) -> AttestationStatus:
     """May this prescriber initiate treatment under this programme? ``valid`` is the only yes."""
-    return status_of(current_attestation(user=user, programme_key=programme.translation_key), now=now)
+    attestation = current_attestation(user=user, programme_key=programme.translation_key)
+    return status_of(attestation, now=now, holder=user)
+
+
+def attestation_statuses(*, user, programmes, now=None) -> dict[str, AttestationStatus]:
+    """``attestation_status`` for several programmes in one query (the home page), by each
+    programme's translation key."""
+    keys = {programme.translation_key for programme in programmes}
+    latest: dict = {}
+    if keys and getattr(user, "is_authenticated", True):
+        for attestation in (
+            Attestation.objects.filter(user=user, programme_key__in=keys)
+            .exclude(state=Attestation.State.SUPERSEDED)
+            .order_by("-issued_at", "-pk")
+        ):
+            latest.setdefault(attestation.programme_key, attestation)
+    return {key: status_of(latest.get(key), now=now, holder=user) for key in keys}
 
 
 def attestation_status_for_hpr(*, hpr_number: str, programme, now=None) -> AttestationStatus:
-    """The same answer, looked up by HPR number (for the status API). Unknown number: ``none``."""
-    user = get_user_model().objects.filter(hpr_number=hpr_number).first()
+    """The same answer, looked up by HPR number (for the status API). The number is read in its
+    canonical form (``lms.identity.hpr_canonical``: "01234567" and "123 4567" are 1234567).
+    Unknown or malformed number: ``none``."""
+    try:
+        canonical = hpr_canonical(hpr_number)
+    except ValidationError:
+        return AttestationStatus(NONE)
+    user = get_user_model().objects.filter(hpr_number=canonical).first()
     if user is None:
         return AttestationStatus(NONE)
     return attestation_status(user=user, programme=programme, now=now)
@@ -198,8 +281,25 @@ def downloadable_attestation(*, user, pk) -> Attestation | None:
 
     queryset = Attestation.objects.filter(pk=pk, pdf_status=Attestation.PdfStatus.READY)
     if not roles.has_role(user, roles.COMPLIANCE_OFFICER):
+        if not hpr_is_verified(user):
+            return None  # no PDF for a holder not yet known to be who the PDF names
         queryset = queryset.filter(user=user).exclude(state=Attestation.State.REVOKED)
     return queryset.first()
+
+
+def attestation_may_render(*, attestation) -> bool:
+    """An attestation's PDF is made only once its holder's HPR number is confirmed: a PDF that
+    looks valid on paper must not exist before we know who holds it."""
+    return hpr_is_verified(attestation.user)
+
+
+def attestations_to_render_for(*, user) -> list[int]:
+    """Ids of the user's active attestations whose PDF is not rendered yet (held back, or failed)."""
+    return list(
+        Attestation.objects.filter(user=user, state=Attestation.State.ACTIVE)
+        .exclude(pdf_status=Attestation.PdfStatus.READY)
+        .values_list("pk", flat=True)
+    )
 
 
 def document_for(*, attestation) -> AttestationDocument | None:
@@ -226,7 +326,9 @@ def quiz_closed_while_valid(*, user, programme, now=None):
 
     A pending renewal (a material change) reopens it, and so do the last
     ``RENEWAL_WINDOW_DAYS`` days before expiry and expiry itself. A revoked attestation
-    keeps it closed: passing again must not undo a revocation.
+    keeps it closed: passing again must not undo a revocation. An attestation waiting only
+    for the holder's HPR number to be confirmed (``identity_unverified``) keeps it closed as
+    well: another pass would not help, confirming the number does.
     """
     from quizzes.selectors import Eligibility
 
@@ -234,8 +336,17 @@ def quiz_closed_while_valid(*, user, programme, now=None):
     if status.code == REVOKED:
         # A revocation is a compliance decision: passing the quiz again must not undo it.
         return Eligibility(False, "revoked", status.reason)
-    if not status.ok or status.renewal_pending or in_renewal_window(status, now=now):
+    if not status.attested or status.renewal_pending or in_renewal_window(status, now=now):
         return None
+    if status.code == IDENTITY_UNVERIFIED:
+        return Eligibility(
+            False,
+            "identity_unverified",
+            _(
+                "You have passed: the quiz offers no new attempt. Your attestation becomes valid when "
+                "your HPR number has been confirmed."
+            ),
+        )
     closed = _(
         "You hold a valid attestation, so the quiz offers no new attempt. It opens again on %(date)s, "
         "%(days)s days before your attestation ends, or earlier if a material change to the programme "
@@ -248,8 +359,8 @@ RENEWAL_WINDOW_DAYS = 30
 
 
 def in_renewal_window(status: AttestationStatus, *, now=None) -> bool:
-    """Valid, but close enough to its end date that the quiz reopens for renewal."""
-    if not status.ok:
+    """In force, but close enough to its end date that the quiz reopens for renewal."""
+    if not status.attested:
         return False
     return timezone.localtime(now or timezone.now()).date() >= quiz_reopens_on(status)
 
@@ -260,10 +371,13 @@ def quiz_reopens_on(status: AttestationStatus) -> date:
 
 
 def attestations_awaiting_render(*, older_than, now=None) -> list[int]:
-    """Ids of attestations whose PDF is still not rendered (or failed), issued before ``now - older_than``."""
+    """Ids of attestations whose PDF is still not rendered (or failed), issued before ``now - older_than``.
+
+    Only those whose holder's HPR number is confirmed: the others wait for ``hpr_verified``."""
     now = now or timezone.now()
     return list(
         Attestation.objects.filter(
+            hpr_verified_q("user__"),  # held back until the holder's HPR number is confirmed
             pdf_status__in=[Attestation.PdfStatus.PENDING, Attestation.PdfStatus.FAILED],
             issued_at__lte=now - older_than,
         ).values_list("pk", flat=True)

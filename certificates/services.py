@@ -130,10 +130,17 @@ def attestation_render(*, attestation_id: int) -> Attestation:
     """Render and store the PDF, then tell the holder. A failure is recorded and raised.
 
     Called by the background task, which retries. The PDF is rendered once; its bytes and SHA-256 are
-    stored, so every download gives exactly the same file.
+    stored, so every download gives exactly the same file. While the holder's HPR number is not
+    confirmed nothing is rendered and the PDF stays pending: the receiver of ``lms.signals.hpr_verified``
+    queues it when the number is confirmed.
     """
     attestation = Attestation.objects.select_related("user").get(pk=attestation_id)
     if attestation.pdf_status == Attestation.PdfStatus.READY:
+        return attestation
+    if not selectors.attestation_may_render(attestation=attestation):
+        logger.info(
+            "Attestation %s: PDF held back until the holder's HPR number is confirmed", attestation.serial
+        )
         return attestation
     try:
         content = pdf.render_attestation_pdf(attestation)

@@ -39,6 +39,14 @@ def queue_render(attestation_id: int, *, run_after=None) -> None:
     job.enqueue(attestation_id)
 
 
+def queue_renders(attestation_ids) -> None:
+    """Queue PDFs held back or failed (e.g. after the holder's HPR number is confirmed), failed
+    ones with a fresh set of attempts."""
+    for attestation_id in attestation_ids:
+        services.attestation_render_reset(attestation_id=attestation_id)
+        queue_render(attestation_id)
+
+
 def queue_unrendered(*, older_than=datetime.timedelta(minutes=10), now=None) -> int:
     """Queue again every PDF not rendered yet, failed ones with a fresh set of attempts."""
     ids = selectors.attestations_awaiting_render(older_than=older_than, now=now)

@@ -29,7 +29,7 @@ def mine(request):
     if refusal is not None:
         return refusal
     rows = [
-        {"attestation": a, "status": selectors.status_of(a)}
+        {"attestation": a, "status": selectors.status_of(a, holder=request.user)}
         for a in selectors.user_attestations(user=request.user)
     ]
     return render(request, "certificates/mine.html", {"rows": rows})

@@ -82,9 +82,27 @@ def body_blocks(blocks: list, programme: dict) -> list:
         if kind == "text":
             raw.append({"type": "text", "value": item["html"]})
         elif kind == "key_message":
-            raw.append({"type": "key_message", "value": {"heading": item["heading"], "text": item["html"]}})
+            raw.append(
+                {
+                    "type": "key_message",
+                    "value": {
+                        "heading": item["heading"],
+                        "text": item["html"],
+                        "anchor": item.get("anchor", ""),
+                    },
+                }
+            )
         elif kind == "checklist":
-            raw.append({"type": "checklist", "value": {"heading": item["heading"], "items": item["items"]}})
+            raw.append(
+                {
+                    "type": "checklist",
+                    "value": {
+                        "heading": item["heading"],
+                        "items": item["items"],
+                        "anchor": item.get("anchor", ""),
+                    },
+                }
+            )
         elif kind == "table":
             raw.append(
                 {
@@ -300,6 +318,7 @@ class Loader:
                 "text": item["text"],
                 "rationale": item["rationale"],
                 "lesson": lessons.get(item.get("lesson")),
+                "lesson_anchor": item.get("anchor", ""),
                 "critical": item.get("critical", False),
             }
             options = [(o["key"], o["text"], bool(o.get("correct", False))) for o in item["options"]]

@@ -1,10 +1,19 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.stream_block import StreamBlockValidationError
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
 from wagtail.images.blocks import ImageBlock
 
 RICH_TEXT_FEATURES = ["h3", "bold", "italic", "ol", "ul", "link"]
+
+# Ids the page templates around a lesson body already use: a link target must not repeat them.
+RESERVED_ANCHORS = frozenset(
+    {"main", "content", "form-errors", "progress-heading", "quiz-heading", "history-heading"}
+)
+ANCHORED_BLOCKS = ("key_message", "checklist")
 
 
 class KeyMessageBlock(blocks.StructBlock):
@@ -74,3 +83,35 @@ class LessonBodyBlock(blocks.StreamBlock):
     )
     image = ImageBlock(label=_("Image"))
     citation = CitationBlock()
+
+    def clean(self, value):
+        """Link targets become ids in the page: each may appear once and not clash with the page's own."""
+        value = super().clean(value)
+        seen = set()
+        errors = {}
+        for index, child in enumerate(value):
+            anchor = child.value.get("anchor") if child.block_type in ANCHORED_BLOCKS else ""
+            if not anchor:
+                continue
+            if anchor in RESERVED_ANCHORS:
+                message = _("“%(anchor)s” is used by the page itself: choose another link target.")
+            elif anchor in seen:
+                message = _("“%(anchor)s” is already the link target of another block in this lesson.")
+            else:
+                seen.add(anchor)
+                continue
+            errors[index] = StructBlockValidationError(
+                block_errors={"anchor": ValidationError(message % {"anchor": anchor})}
+            )
+        if errors:
+            raise StreamBlockValidationError(block_errors=errors)
+        return value
+
+
+def body_anchors(body) -> set:
+    """The link targets (ids) that a lesson body renders."""
+    return {
+        child.value.get("anchor")
+        for child in body
+        if child.block_type in ANCHORED_BLOCKS and child.value.get("anchor")
+    }

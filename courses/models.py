@@ -38,7 +38,13 @@ class ProgrammeIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["programmes"] = ProgrammePage.objects.child_of(self).live().order_by("path")
+        from .selectors import programmes_progress
+
+        programmes = list(ProgrammePage.objects.child_of(self).live().order_by("path"))
+        context["programmes"] = programmes
+        if request.user.is_authenticated:
+            # Each programme with the signed-in person's progress: a fixed number of queries.
+            context["programme_entries"] = programmes_progress(user=request.user, programmes=programmes)
         return context
 
 
@@ -160,10 +166,12 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         verbose_name = _("training programme")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import programme_progress
+        from .selectors import programme_content_approval, programme_progress
 
         context = super().get_context(request, *args, **kwargs)
-        context["progress"] = programme_progress(user=request.user, programme=self)
+        progress = programme_progress(user=request.user, programme=self)
+        context["progress"] = progress
+        context["approval"] = programme_content_approval(programme=self, lessons=progress.lessons)
         return context
 
 
@@ -186,11 +194,22 @@ class LessonPage(LearnerOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("lesson")
 
+    def serve(self, request, *args, **kwargs):
+        """Deliver the lesson; a delivery to a learner (never an editor's preview, which Wagtail
+        serves through ``serve_preview``) is what later allows marking it read."""
+        from .services import lesson_opened_record
+
+        response = super().serve(request, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200 and request.user.is_authenticated:
+            lesson_opened_record(user=request.user, lesson=self)
+        return response
+
     def get_context(self, request, *args, **kwargs):
-        from .selectors import lesson_position
+        from .selectors import lesson_position, reading_minutes
 
         context = super().get_context(request, *args, **kwargs)
         context["position"] = lesson_position(user=request.user, lesson=self)
+        context["reading_minutes"] = reading_minutes(lesson=self)
         return context
 
 

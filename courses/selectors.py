@@ -1,11 +1,20 @@
 """Read-only questions about programmes and a learner's progress through them."""
 
+import html
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils.html import strip_tags
 from wagtail.models import Locale, WorkflowState
 
-from .models import ContentChange, LessonPage, LessonProgress, ProgrammePage
+from .models import ContentChange, LessonOpened, LessonPage, LessonProgress, ProgrammePage
+
+WORDS_PER_MINUTE = 200
+_WORD = re.compile(r"\w+(?:['’‐-]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,79 @@ class ProgrammeProgress:
     def is_changed(self, lesson) -> bool:
         """Read once, but materially changed since: to be read again."""
         return lesson.translation_key in self.changed_keys
+
+    def state(self, lesson) -> str:
+        """For this learner: read, changed (read before its last material change) or unread."""
+        if self.is_changed(lesson):
+            return "changed"
+        return "read" if self.is_read(lesson) else "unread"
+
+    def completed_by(self, lesson) -> bool:
+        """Reading ``lesson`` now would make the programme complete, and it is not complete yet."""
+        return (
+            not self.complete
+            and self.total > 0
+            and self.required_keys <= self.read_keys | {lesson.translation_key}
+        )
+
+    @cached_property
+    def entries(self) -> list["LessonEntry"]:
+        """The lessons in order with their number, reading time and read state (no query)."""
+        return [
+            LessonEntry(
+                lesson=lesson, number=n, minutes=reading_minutes(lesson=lesson), state=self.state(lesson)
+            )
+            for n, lesson in enumerate(self.lessons, start=1)
+        ]
+
+    @property
+    def total_minutes(self) -> int:
+        """The whole programme's reading time: the sum of its lessons' (as shown beside each)."""
+        return sum(entry.minutes for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class LessonEntry:
+    lesson: LessonPage
+    number: int
+    minutes: int
+    state: str
+
+
+def _block_texts(block_type: str, value) -> list[str]:
+    """The words a reader reads in one block of a lesson body (raw StreamField data)."""
+    if block_type == "text":
+        return [value]
+    if block_type == "key_message":
+        return [value.get("heading", ""), value.get("text", "")]
+    if block_type == "checklist":
+        items = [item.get("value", "") if isinstance(item, dict) else item for item in value.get("items", [])]
+        return [value.get("heading", ""), *items]
+    if block_type == "table":
+        texts = [value.get("caption") or ""]
+        texts += [column.get("heading") or "" for column in value.get("columns", [])]
+        for row in value.get("rows", []):
+            texts += [cell if isinstance(cell, str) else "" for cell in row.get("values", [])]
+        return texts
+    if block_type == "citation":
+        return [value.get(key) or "" for key in ("source_title", "sender", "authority", "section")]
+    return []  # images: nothing to read
+
+
+def lesson_word_count(*, lesson: LessonPage) -> int:
+    """Words in the lesson's introduction and body (tags stripped; images and link targets ignored)."""
+    texts = [lesson.intro or ""]
+    for block in lesson.body.raw_data:
+        texts += _block_texts(block.get("type"), block.get("value"))
+    return sum(len(_WORD.findall(html.unescape(strip_tags(text)))) for text in texts if text)
+
+
+def reading_minutes(*, lesson: LessonPage) -> int:
+    """Estimated time to read a lesson: ~200 words a minute, rounded up, at least one minute.
+
+    Reads the body already loaded with the page: no query.
+    """
+    return max(1, math.ceil(lesson_word_count(lesson=lesson) / WORDS_PER_MINUTE))
 
 
 def programme_lessons(*, programme: ProgrammePage) -> list:
@@ -102,6 +184,43 @@ def first_material_change_after(*, programme_key, version: int):
         .order_by("content_version")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ContentApproval:
+    """The content version (raised by each published material change) and when the programme's
+    content was last approved: published, which editors do through the Medical review workflow."""
+
+    version: int
+    approved_at: datetime | None
+
+
+def programme_content_approval(*, programme: ProgrammePage, lessons=None) -> ContentApproval:
+    """Version and last approval of the programme's content: one query.
+
+    Last approval is the latest publication of the programme page or one of its live lessons in
+    this language, or of any declared change to the programme's content (other languages and
+    quiz questions included).
+    """
+    lessons = programme_lessons(programme=programme) if lessons is None else lessons
+    found = ContentChange.objects.filter(
+        programme_key=programme.translation_key, published_at__isnull=False
+    ).aggregate(
+        version=Max("content_version", filter=Q(material=True)),
+        declared=Max("published_at"),
+    )
+    moments = [
+        programme.last_published_at,
+        found["declared"],
+        *(lesson.last_published_at for lesson in lessons),
+    ]
+    moments = [moment for moment in moments if moment is not None]
+    return ContentApproval(version=found["version"] or 1, approved_at=max(moments) if moments else None)
+
+
+def lesson_was_opened(*, user, lesson: LessonPage) -> bool:
+    """Has the server delivered this lesson (in any of its languages) to this user?"""
+    return LessonOpened.objects.filter(user=user, lesson_key=lesson.translation_key).exists()
 
 
 def programme_content_version(*, programme_key) -> int:
@@ -221,3 +340,107 @@ def declared_revision(*, obj, publishing: bool):
     if state is None or state.status != WorkflowState.STATUS_IN_PROGRESS or state.current_task_state is None:
         return None, False
     return state.current_task_state.revision, False
+
+
+def programmes_progress(*, user, programmes) -> list[tuple[ProgrammePage, ProgrammeProgress]]:
+    """``programme_progress`` for several programmes at once (the home page): the same number of
+    queries for one programme or twenty."""
+    programmes = list(programmes)
+    if not programmes:
+        return []
+    by_parent: dict[str, list] = {programme.path: [] for programme in programmes}
+    depths = Q()
+    for programme in programmes:
+        depths |= Q(path__startswith=programme.path, depth=programme.depth + 1)
+    for lesson in LessonPage.objects.live().filter(depths).order_by("path"):
+        by_parent[lesson.path[: -LessonPage.steplen]].append(lesson)
+
+    # What counts is the default-language version's lessons (see ``required_lesson_keys``).
+    default = Locale.get_default()
+    required = {p.pk: frozenset(lesson.translation_key for lesson in by_parent[p.path]) for p in programmes}
+    translated = [p for p in programmes if p.locale_id != default.pk]
+    if translated:
+        sources = list(
+            ProgrammePage.objects.filter(
+                translation_key__in=[p.translation_key for p in translated], locale=default
+            ).only("path", "depth", "translation_key")
+        )
+        source_lessons: dict[str, set] = {source.path: set() for source in sources}
+        if sources:
+            depths = Q()
+            for source in sources:
+                depths |= Q(path__startswith=source.path, depth=source.depth + 1)
+            for path, key in LessonPage.objects.live().filter(depths).values_list("path", "translation_key"):
+                source_lessons[path[: -LessonPage.steplen]].add(key)
+        by_key = {source.translation_key: frozenset(source_lessons[source.path]) for source in sources}
+        for programme in translated:
+            required[programme.pk] = by_key.get(programme.translation_key, required[programme.pk])
+
+    keys = {programme.translation_key for programme in programmes}
+    read_at: dict = {key: {} for key in keys}
+    if user.is_authenticated:
+        for programme_key, lesson_key, at in LessonProgress.objects.filter(
+            user=user, programme_key__in=keys
+        ).values_list("programme_key", "lesson_key", "read_at"):
+            read_at[programme_key][lesson_key] = at
+    changed_at: dict = {key: {} for key in keys}
+    if any(read_at.values()):
+        for programme_key, lesson_key, at in (
+            ContentChange.objects.filter(
+                programme_key__in=keys, material=True, published_at__isnull=False, lesson_key__isnull=False
+            )
+            .values("programme_key", "lesson_key")
+            .annotate(at=Max("published_at"))
+            .values_list("programme_key", "lesson_key", "at")
+        ):
+            changed_at[programme_key][lesson_key] = at
+
+    result = []
+    for programme in programmes:
+        reads, changes = read_at[programme.translation_key], changed_at[programme.translation_key]
+        changed = frozenset(key for key, at in reads.items() if key in changes and at < changes[key])
+        progress = ProgrammeProgress(
+            lessons=by_parent[programme.path],
+            read_keys=frozenset(reads) - changed,
+            required_keys=required[programme.pk],
+            changed_keys=changed,
+        )
+        result.append((programme, progress))
+    return result
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What a prescriber should do next in a programme, with the lesson to open if any.
+
+    ``start`` / ``continue`` (read on), ``quiz``, ``renew_reading`` / ``renew_quiz`` (renewing an
+    attestation: changed lessons first, then the quiz), ``attestation`` (valid: download it),
+    ``confirm_identity`` (issued, but the HPR number is not confirmed), ``contact`` (revoked), or
+    ``none`` (nothing published to read yet).
+    """
+
+    code: str
+    lesson: LessonPage | None = None
+
+
+def programme_next_step(
+    *, progress: ProgrammeProgress, attestation: str, renewal_open: bool = False
+) -> NextStep:
+    """The next step from the reading progress and the attestation status code that certificates
+    gives (``valid``, ``identity_unverified``, ``expired``, ``revoked``, ``renewal_required`` or
+    ``none``). ``renewal_open``: an attestation still in force may be renewed now (a material
+    change asks for it, or its end date is near)."""
+    in_force = attestation in ("valid", "identity_unverified")
+    if attestation == "revoked":
+        return NextStep("contact")
+    if in_force and not renewal_open:
+        return NextStep("attestation" if attestation == "valid" else "confirm_identity")
+    renewing = in_force or attestation in ("expired", "renewal_required")
+    if not progress.complete:
+        lesson = progress.next_lesson
+        if lesson is None:
+            return NextStep("none")
+        if renewing:
+            return NextStep("renew_reading", lesson)
+        return NextStep("continue" if progress.started else "start", lesson)
+    return NextStep("renew_quiz" if renewing else "quiz")

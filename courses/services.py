@@ -2,20 +2,42 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from .models import ContentChange, LessonPage, LessonProgress
-from .selectors import programme_content_version
+from .models import ContentChange, LessonOpened, LessonPage, LessonProgress
+from .selectors import lesson_was_opened, programme_content_version
 from .signals import material_change_published
+
+
+class LessonNotOpened(Exception):
+    """A lesson cannot be marked read before the server has delivered it to the learner."""
+
+    message = _("Open the lesson and read it before you mark it as read.")
+
+
+def lesson_opened_record(*, user, lesson: LessonPage) -> None:
+    """The server delivered ``lesson`` to ``user``: remember it (one upsert, keyed by translation,
+    so opening any language version counts)."""
+    now = timezone.now()
+    LessonOpened.objects.bulk_create(
+        [LessonOpened(user=user, lesson_key=lesson.translation_key, first_opened_at=now, last_opened_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "lesson_key"],
+        update_fields=["last_opened_at"],
+    )
 
 
 @transaction.atomic
 def lesson_mark_read(*, user, lesson: LessonPage) -> LessonProgress:
     """Record that the user has read the lesson (in any of its languages). Safe to repeat.
 
-    Reading it again moves the time forward, so a lesson changed since the last reading
-    counts as read again.
+    Refused with ``LessonNotOpened`` unless the lesson (in any language) was delivered to the
+    user first. Reading it again moves the time forward, so a lesson changed since the last
+    reading counts as read again.
     """
+    if not lesson_was_opened(user=user, lesson=lesson):
+        raise LessonNotOpened
     programme = lesson.get_parent()
     progress, _ = LessonProgress.objects.update_or_create(
         user=user,

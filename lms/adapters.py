@@ -1,15 +1,48 @@
+from urllib.parse import quote
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Site
 
 from . import roles
-from .forms import HPR_TAKEN_MESSAGE
+from .forms import hpr_taken_message
+
+
+def public_url(path: str) -> str:
+    """``path`` on the site's public address (PUBLIC_BASE_URL), whatever host the request came to."""
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def home_path() -> str:
+    """The home page in the active language: where sign-in and sign-out lead."""
+    return f"/{get_language() or settings.LANGUAGE_CODE}/"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's own wording, replaced where a prescriber reads it: our catalogue translates these
+    # (allauth's bokmål mixes "epost" and "e-post" and leans on "vennligst").
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is closed. Contact us if you think this is a mistake."),
+        "email_password_mismatch": _("The e-mail address or the password is not correct."),
+        "email_taken": _("An account with this e-mail address already exists."),
+        "enter_current_password": _("Enter your current password."),
+        "incorrect_password": _("The password is not correct."),
+        "invalid_password_reset": _("The link to reset your password is not valid."),
+        "rate_limited": _("Too many requests in a short time. Wait a little and try again."),
+        "too_many_login_attempts": _("Too many failed attempts to log in. Try again later."),
+        "unknown_email": _("No account uses this e-mail address."),
+        "unverified_primary_email": _("Your e-mail address must be confirmed first."),
+    }
+
     def save_user(self, request, user, form, commit=True):
         """Store the prescriber's profile with the user in one save, and give the Prescriber role.
 
@@ -28,8 +61,54 @@ class AccountAdapter(DefaultAccountAdapter):
         except IntegrityError:
             if not get_user_model().objects.filter(hpr_number=data["hpr_number"]).exists():
                 raise
-            form.add_error("hpr_number", HPR_TAKEN_MESSAGE)
+            form.add_error("hpr_number", hpr_taken_message())
             raise ImmediateHttpResponse(render(request, "account/signup.html", {"form": form})) from None
         if commit:
             user.groups.add(Group.objects.get(name=roles.PRESCRIBER))
         return user
+
+    # Where people land: the home page in the language they used, so the "Logged in"/"Logged
+    # out" message and the page it appears on are in the same language (a bare "/" would send an
+    # English user to the Norwegian site, with an English message).
+    def get_login_redirect_url(self, request):
+        return home_path()
+
+    def get_logout_redirect_url(self, request):
+        return home_path()
+
+    # E-mails: links on the public address, subjects and bodies that name the service.
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return public_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return public_url(path.replace("UID-KEY", quote(key)))
+
+    def send_account_already_exists_mail(self, email):
+        context = {
+            "signup_url": public_url(reverse("account_signup")),
+            "password_reset_url": public_url(reverse("account_reset_password")),
+        }
+        self.send_mail("account/email/account_already_exists", email, context)
+
+    def send_mail(self, template_prefix, email, context):
+        context = {
+            "service_name": gettext("Prescriber training"),
+            "home_url": public_url(home_path()),
+            "help_url": public_url(reverse("help")),
+            "programme_titles": _programme_titles(getattr(self, "request", None)),
+            **context,
+            # allauth builds this one from the request's host; ours is on the public address.
+            "signup_url": public_url(reverse("account_signup")),
+        }
+        super().send_mail(template_prefix, email, context)
+
+
+def _programme_titles(request) -> list[str]:
+    """Titles of the programmes live on the home page in the active language (e.g. "Lemtrada")."""
+    site = Site.find_for_request(request) if request is not None else None
+    site = site or Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None:
+        return []
+    home = site.root_page.localized
+    return list(home.get_children().live().order_by("path").values_list("title", flat=True))

@@ -10,6 +10,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,12 +51,47 @@ def hpr_is_verified(user) -> bool:
     return user.hpr_verified_at is not None or trusts_typed_hpr()
 
 
-def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
-    """Record that the user's HPR number is theirs. Idempotent for a user already verified."""
+def hpr_verified_q(prefix: str = "") -> Q:
+    """``hpr_is_verified`` as a query condition, e.g. ``hpr_verified_q("user__")`` on attestations."""
+    has_number = Q(**{f"{prefix}hpr_number__isnull": False})
+    if trusts_typed_hpr():
+        return has_number
+    return has_number & Q(**{f"{prefix}hpr_verified_at__isnull": False})
+
+
+def hpr_holders():
+    """Active prescribers with an HPR number: the accounts whose number can be confirmed."""
+    from . import roles
     from .models import User
+
+    return User.objects.filter(is_active=True, groups__name=roles.PRESCRIBER, hpr_number__isnull=False)
+
+
+def hpr_awaiting_verification():
+    """Prescribers whose HPR number nobody has confirmed yet, oldest sign-up first (the admin's queue).
+
+    The stored confirmation counts here, not ``trusts_typed_hpr``: development mode does not empty it.
+    """
+    return hpr_holders().filter(hpr_verified_at__isnull=True).order_by("date_joined", "pk")
+
+
+def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
+    """Record that the user's HPR number is theirs. Idempotent for a user already verified.
+
+    The first time, ``signals.hpr_verified`` is sent inside the same transaction (so the
+    attestation app can queue the PDFs it held back until now, after commit).
+    """
+    from .models import User
+    from .signals import hpr_verified
 
     if method not in User.HprVerification.values:
         raise ValueError(f"Unknown verification method {method!r}")
+    note = (note or "").strip()
+    if method == User.HprVerification.COMPLIANCE and not note:
+        raise ValidationError(
+            _("Say what you checked to confirm the HPR number, e.g. “Checked in the HPR register on …”."),
+            code="note_required",
+        )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.hpr_number:
@@ -73,4 +109,5 @@ def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
                     "hpr_verification_note",
                 ]
             )
+            hpr_verified.send(sender=User, user=locked, method=method, by=by)
     return locked

@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
+from courses.models import ProgrammePage
 from courses.selectors import programme_in_default_locale, programme_progress
 from lms import roles
 
@@ -64,6 +65,14 @@ def cooldown_until(*, user, programme_key, rules: QuizRules, now=None) -> dateti
     not it has been marked expired yet.
     """
     now = now or timezone.now()
+    n, last = _failures_since_last_pass(user=user, programme_key=programme_key, now=now)
+    if n and n % rules.attempts_before_cooldown == 0 and last + rules.cooldown > now:
+        return last + rules.cooldown
+    return None
+
+
+def _failures_since_last_pass(*, user, programme_key, now) -> tuple[int, datetime | None]:
+    """How many attempts failed (or ran out) since the last pass, and when the last one closed."""
     attempts = (
         Attempt.objects.filter(user=user, programme_key=programme_key)
         .filter(Q(status__in=CLOSED) | Q(status=Attempt.Status.IN_PROGRESS, expires_at__lte=now))
@@ -74,9 +83,20 @@ def cooldown_until(*, user, programme_key, rules: QuizRules, now=None) -> dateti
     if last_pass is not None:
         failures = failures.filter(closed_at__gt=last_pass)
     summary = failures.aggregate(n=Count("pk"), last=Max("closed_at"))
-    n, last = summary["n"], summary["last"]
-    if n and n % rules.attempts_before_cooldown == 0 and last + rules.cooldown > now:
-        return last + rules.cooldown
+    return summary["n"], summary["last"]
+
+
+def cooldown_after_next_failure(*, user, programme, now=None) -> int | None:
+    """The cooldown in hours when failing the next (or the open) attempt would start one, else None.
+
+    The attempt under way is not counted: it has not failed yet. Shown before the attempt and
+    during it, so nobody learns of the cooldown only when it has begun.
+    """
+    now = now or timezone.now()
+    rules = quiz_rules(programme=programme)
+    n, _last = _failures_since_last_pass(user=user, programme_key=programme.translation_key, now=now)
+    if (n + 1) % rules.attempts_before_cooldown == 0:
+        return rules.cooldown_hours
     return None
 
 
@@ -92,6 +112,66 @@ def open_attempt(*, user, programme_key, now=None):
         .order_by("-started_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class AttemptSheet:
+    """The questions of an open attempt, each as {"item", "options"} with ``checked`` per option."""
+
+    items: list
+    answered: int
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def attempt_sheet(*, attempt: Attempt, answers: dict | None = None) -> AttemptSheet:
+    """What the attempt page shows checked: the form sent back (``answers``), else what is saved.
+
+    Saved choices are AttemptChoice rows of the open attempt; the page gets them back as the
+    attempt's own option tokens. Two queries.
+    """
+    if answers is None:
+        items = list(attempt.items.prefetch_related("choices"))
+        tokens = {item.pk: {o["id"]: o["token"] for o in item.options} for item in items}
+        selected = {
+            item.pk: {tokens[item.pk].get(choice.option_id) for choice in item.choices.all()}
+            for item in items
+        }
+    else:
+        items = list(attempt.items.all())
+        selected = {item.pk: set(answers.get(str(item.pk), [])) for item in items}
+    entries = [
+        {
+            "item": item,
+            "options": [
+                dict(option, checked=option["token"] in selected[item.pk]) for option in item.options
+            ],
+        }
+        for item in items
+    ]
+    answered = sum(1 for entry in entries if any(o["checked"] for o in entry["options"]))
+    return AttemptSheet(items=entries, answered=answered)
+
+
+def submitted_answers_match(*, attempt: Attempt, answers: dict) -> bool:
+    """Do these form answers (option tokens per item) equal what was scored for this attempt?
+
+    Tells a second click on "Submit" in the same window (same answers) from another window's
+    answers, which were not scored.
+    """
+    items = list(attempt.items.prefetch_related("choices"))
+    if set(answers) != {str(item.pk) for item in items}:
+        return False
+    for item in items:
+        by_token = item.options_by_token()
+        sent = answers[str(item.pk)]
+        if not all(token in by_token for token in sent):
+            return False
+        if {by_token[token] for token in sent} != {c.option_id for c in item.choices.all()}:
+            return False
+    return True
 
 
 _extra_checks: list = []
@@ -160,6 +240,17 @@ def drawable_questions(*, programme, locale):
     )
 
 
+def questions_last_seen(*, user, programme_key) -> dict:
+    """When the learner was last shown each question of the programme, by the question's
+    translation key (so every language counts), from all their attempts: one query."""
+    rows = (
+        AttemptQuestion.objects.filter(attempt__user=user, attempt__programme_key=programme_key)
+        .values("question_key")
+        .annotate(last=Max("attempt__started_at"))
+    )
+    return {row["question_key"]: row["last"] for row in rows}
+
+
 def in_language(*, questions: list, programme, locale) -> list:
     """The same questions in the learner's language where translated (else as they are).
 
@@ -179,8 +270,6 @@ def in_language(*, questions: list, programme, locale) -> list:
 
 def records_block_page_deletion(*, page) -> bool:
     """True when the page (or a programme under it) has quiz attempts or questions to keep."""
-    from courses.models import ProgrammePage
-
     keys = ProgrammePage.objects.descendant_of(page, inclusive=True).values("translation_key")
     return (
         Attempt.objects.filter(programme_key__in=keys).exists()
@@ -208,11 +297,22 @@ class TopicResult:
 
 
 @dataclass(frozen=True)
-class MissedQuestion:
-    item: AttemptQuestion
+class ReviewedQuestion:
+    """One question of a submitted attempt as the result page may show it.
+
+    ``correct`` and ``rationale`` are None unless the programme's answer review allows them for
+    this attempt: they are never handed to the template, so no page can leak them by accident.
+    """
+
+    position: int
+    text: str
+    critical: bool
+    is_correct: bool
     chosen: list
-    correct: list
+    lesson_title: str
     lesson_url: str | None
+    correct: list | None = None
+    rationale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,10 +321,40 @@ class AttemptResult:
     topics: list
     missed: list
     next_attempt_at: datetime | None
+    review: bool = False
+    review_after_pass: bool = False
+    answered_right: list = ()
+
+
+def answer_review_policy(*, programme) -> str:
+    """The programme's ``answer_review`` (a ``ProgrammePage.AnswerReview`` value), read from the
+    default-language version as the other quiz rules are."""
+    return programme_in_default_locale(programme=programme).answer_review
+
+
+def answer_review_allowed(*, attempt: Attempt) -> bool:
+    """May the learner see the keyed answers and rationales of this attempt?
+
+    The one place that decides it: ``always`` after every submitted attempt, ``after_pass``
+    (the default) only for an attempt that passed, ``never`` not at all.
+    """
+    if attempt.status != Attempt.Status.SUBMITTED:
+        return False
+    policy = answer_review_policy(programme=attempt.programme)
+    if policy == ProgrammePage.AnswerReview.ALWAYS:
+        return True
+    if policy == ProgrammePage.AnswerReview.AFTER_PASS:
+        return bool(attempt.passed)
+    return False
 
 
 def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
-    """Everything the result page shows, in a fixed number of queries."""
+    """Everything the result page shows, in a fixed number of queries.
+
+    Missed questions come with the learner's own answer and a link to the part of the lesson
+    (in the attempt's language) that teaches them; keyed answers and rationales only when
+    ``answer_review_allowed`` says so, and then for the questions answered right as well.
+    """
     items = list(attempt.items.prefetch_related("choices"))
     topics: dict = {}
     for item in items:
@@ -235,24 +365,14 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
         TopicResult(name=name, correct=correct, total=total)
         for _order, name, correct, total in sorted(topics.values(), key=lambda e: e[0])
     ]
-    missed_items = [item for item in items if not item.is_correct]
+    review = answer_review_allowed(attempt=attempt)
+    shown = items if review else [item for item in items if not item.is_correct]
     lesson_urls = lesson_urls_for(
-        keys={item.lesson_key for item in missed_items if item.lesson_key},
+        keys={item.lesson_key for item in shown if item.lesson_key},
         language=attempt.language,
         request=request,
     )
-    missed = []
-    for item in missed_items:
-        chosen_ids = {choice.option_id for choice in item.choices.all()}
-        correct_ids = set(item.correct_option_ids)
-        missed.append(
-            MissedQuestion(
-                item=item,
-                chosen=[o["text"] for o in item.options if o["id"] in chosen_ids],
-                correct=[o["text"] for o in item.options if o["id"] in correct_ids],
-                lesson_url=lesson_urls.get(item.lesson_key),
-            )
-        )
+    reviewed = [_reviewed(item, lesson_urls=lesson_urls, review=review) for item in shown]
     next_attempt_at = None
     if not attempt.passed:
         rules = quiz_rules(programme=attempt.programme)
@@ -260,7 +380,40 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
             user=attempt.user_id, programme_key=attempt.programme_key, rules=rules
         )
     return AttemptResult(
-        attempt=attempt, topics=topic_results, missed=missed, next_attempt_at=next_attempt_at
+        attempt=attempt,
+        topics=topic_results,
+        missed=[q for q in reviewed if not q.is_correct],
+        next_attempt_at=next_attempt_at,
+        review=review,
+        review_after_pass=(
+            not review
+            and answer_review_policy(programme=attempt.programme) == ProgrammePage.AnswerReview.AFTER_PASS
+        ),
+        answered_right=[q for q in reviewed if q.is_correct],
+    )
+
+
+def _reviewed(item: AttemptQuestion, *, lesson_urls: dict, review: bool) -> ReviewedQuestion:
+    chosen_ids = {choice.option_id for choice in item.choices.all()}
+    lesson_url = lesson_urls.get(item.lesson_key)
+    if lesson_url and item.lesson_anchor:
+        lesson_url = f"{lesson_url}#{item.lesson_anchor}"
+    extra = {}
+    if review:
+        correct_ids = set(item.correct_option_ids)
+        extra = {
+            "correct": [o["text"] for o in item.options if o["id"] in correct_ids],
+            "rationale": item.rationale,
+        }
+    return ReviewedQuestion(
+        position=item.position,
+        text=item.text,
+        critical=item.critical,
+        is_correct=bool(item.is_correct),
+        chosen=[o["text"] for o in item.options if o["id"] in chosen_ids],
+        lesson_title=item.lesson_title,
+        lesson_url=lesson_url,
+        **extra,
     )
 
 

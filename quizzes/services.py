@@ -4,7 +4,7 @@ import random
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
@@ -61,15 +61,28 @@ def _tokens(count: int) -> list[str]:
     return list(tokens)
 
 
-def _draw(*, questions, per_topic: int, shuffle: bool, rng) -> list:
+def _draw(*, questions, per_topic: int, shuffle: bool, rng, last_seen=None) -> list:
+    """``per_topic`` questions from each topic, so retakes are not the same paper.
+
+    Within a topic, questions the learner has never been shown come first, then the least
+    recently shown (``last_seen``: question translation key → when it was last shown);
+    the choice among equals is random.
+    """
+    last_seen = last_seen or {}
+
+    def freshness(question):
+        seen = last_seen.get(question.translation_key)
+        return (0, 0.0) if seen is None else (1, seen.timestamp())
+
     by_topic: dict = {}
     for question in questions:
         by_topic.setdefault(question.topic.translation_key, []).append(question)
     drawn = []
     for topic_questions in sorted(by_topic.values(), key=lambda qs: (qs[0].topic.sort_order, qs[0].topic.pk)):
         topic_questions.sort(key=lambda q: q.pk)
-        chosen = rng.sample(topic_questions, min(per_topic, len(topic_questions)))
-        drawn.extend(sorted(chosen, key=lambda q: q.pk))
+        rng.shuffle(topic_questions)
+        topic_questions.sort(key=freshness)  # stable: the shuffled order stays among equals
+        drawn.extend(sorted(topic_questions[:per_topic], key=lambda q: q.pk))
     if shuffle:
         rng.shuffle(drawn)
     return drawn
@@ -98,6 +111,7 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
             per_topic=rules.questions_per_topic,
             shuffle=rules.shuffle,
             rng=rng,
+            last_seen=selectors.questions_last_seen(user=user, programme_key=key),
         )
         drawn = selectors.in_language(questions=drawn, programme=programme, locale=locale)
         if not drawn:
@@ -141,6 +155,7 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
                     critical=question.critical,
                     lesson_key=question.lesson.translation_key if question.lesson else None,
                     lesson_title=question.lesson.title if question.lesson else "",
+                    lesson_anchor=question.lesson_anchor if question.lesson else "",
                     options=[
                         {"id": o.pk, "key": o.key, "text": o.text, "token": token}
                         for o, token in zip(options, _tokens(len(options)), strict=True)
@@ -216,7 +231,10 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
         refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
         if refusal is not None:
             raise NotEligible(refusal.reason, code=refusal.code)
-        items = list(attempt.items.all())
+        # Answers saved along the way are replaced by what was submitted; the subquery says
+        # whether there are any to clear, so a submit without saves costs no extra query.
+        saved = AttemptChoice.objects.filter(item=OuterRef("pk"))
+        items = list(attempt.items.annotate(has_saved=Exists(saved)))
         chosen = _validate(items=items, answers=answers)
 
         results = []
@@ -240,6 +258,8 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
         )
         if claimed != 1:
             raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
+        if any(item.has_saved for item in items):
+            AttemptChoice.objects.filter(item__attempt=attempt).delete()
         AttemptChoice.objects.bulk_create(choices)
         AttemptQuestion.objects.bulk_update(items, ["is_correct"])
         attempt.status = Attempt.Status.SUBMITTED
@@ -251,3 +271,55 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
         if outcome.passed:
             quiz_passed.send(sender=Attempt, attempt=attempt)
     return attempt
+
+
+def _chosen_ids(item: AttemptQuestion, tokens: list) -> set:
+    """The option ids behind the tokens sent for one item; refuses tokens of anything else."""
+    by_token = item.options_by_token()
+    if not all(isinstance(value, str) and value in by_token for value in tokens):
+        raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_option")
+    ids = {by_token[value] for value in tokens}
+    if item.kind != "multiple" and len(ids) > 1:
+        raise InvalidAnswers(
+            _("Question %(n)s takes exactly one answer.") % {"n": item.position}, code="one_answer"
+        )
+    return ids
+
+
+def attempt_save_answers(*, attempt_id, user, answers: dict, clear_unanswered: bool = False, now=None) -> int:
+    """Keep the options chosen so far in an open attempt, so a reload or a lost tab loses nothing.
+
+    ``answers`` maps item ids to option tokens; each item sent replaces what was saved for it
+    (an empty list clears it). With ``clear_unanswered`` (a whole form sent back), items not
+    sent are cleared too. Saved choices are not scored: only a submit scores, from what it
+    carries. Nothing is saved if anything is wrong. Returns how many questions have an answer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, user=user).first()
+        if attempt is None:
+            raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
+        if not roles.has_role(user, roles.PRESCRIBER):
+            raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
+        if attempt.status == Attempt.Status.SUBMITTED:
+            raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
+        if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
+            raise AttemptClosed(
+                _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
+            )
+        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
+        if refusal is not None:
+            raise NotEligible(refusal.reason, code=refusal.code)
+        items = {str(item.pk): item for item in attempt.items.all()}
+        if set(answers) - set(items):
+            raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_question")
+        replaced = list(items) if clear_unanswered else list(answers)
+        choices = []
+        for item_id in replaced:
+            item = items[item_id]
+            keys = {o["id"]: o["key"] for o in item.options}
+            ids = _chosen_ids(item, answers.get(item_id, []))
+            choices.extend(AttemptChoice(item=item, option_id=i, option_key=keys[i]) for i in sorted(ids))
+        AttemptChoice.objects.filter(item__in=[items[item_id] for item_id in replaced]).delete()
+        AttemptChoice.objects.bulk_create(choices)
+        return AttemptChoice.objects.filter(item__attempt=attempt).values("item").distinct().count()

@@ -1,12 +1,18 @@
-from django.http import Http404, HttpResponseNotAllowed
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Locale
 
 from courses import access
-from courses.selectors import programme_for_slug
+from courses.selectors import programme_for_slug, programme_in_language
 
 from . import scoring, selectors, services
 from .models import Attempt
@@ -29,6 +35,10 @@ def _quiz_page(request, programme, *, eligibility=None, status=200):
         "open_attempt": None if closed else selectors.open_attempt(user=request.user, programme_key=key),
         "attempts": selectors.user_attempts(user=request.user, programme_key=key)[:20],
     }
+    if context["open_attempt"] or context["eligibility"].ok:
+        context["cooldown_hours"] = selectors.cooldown_after_next_failure(
+            user=request.user, programme=programme
+        )
     return render(request, "quizzes/quiz.html", context, status=status)
 
 
@@ -59,51 +69,151 @@ def _own_attempt_or_404(request, attempt_id):
 
 
 def attempt(request, attempt_id):
-    """Answer the questions (GET) and submit them (POST)."""
+    """Answer the questions (GET), save them for later or submit them (POST)."""
     refusal = access.learner_refusal(request)
     if refusal is not None:
         return refusal
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     current = _own_attempt_or_404(request, attempt_id)
-    if current.status == Attempt.Status.SUBMITTED:
-        return redirect("quizzes:result", attempt_id=current.pk)
     if request.method == "POST":
         answers = scoring.parse_answers(request.POST)
-        try:
-            services.attempt_submit(attempt_id=current.pk, user=request.user, answers=answers)
-        except services.AttemptClosed as error:
-            if error.code == "already_submitted":
-                return redirect("quizzes:result", attempt_id=current.pk)
-            return _render_attempt(request, current, expired=True, status=error.status)
-        except services.QuizError as error:
-            return _render_attempt(
-                request, current, error=error.message, status=error.status, answers=answers
-            )
+        if request.POST.get("action") == "save":
+            return _save_from_form(request, current, answers)
+        return _submit(request, current, answers)
+    if current.status == Attempt.Status.SUBMITTED:
         return redirect("quizzes:result", attempt_id=current.pk)
     if current.status == Attempt.Status.EXPIRED or current.expires_at <= timezone.now():
         return _render_attempt(request, current, expired=True, status=410)
     return _render_attempt(request, current)
 
 
-def _render_attempt(request, current, *, error=None, status=200, answers=None, expired=False):
-    answers = answers or {}
-    items = []
-    for item in current.items.all():
-        selected = set(answers.get(str(item.pk), []))
-        items.append(
-            {
-                "item": item,
-                "options": [dict(option, checked=option["token"] in selected) for option in item.options],
-            }
+def _submit(request, current, answers):
+    try:
+        services.attempt_submit(attempt_id=current.pk, user=request.user, answers=answers)
+    except services.AttemptClosed as error:
+        if error.code == "already_submitted":
+            return _already_submitted(request, current, answers=answers)
+        return _render_attempt(request, current, expired=True, status=error.status)
+    except services.QuizError as error:
+        return _render_attempt(request, current, error=error.message, status=error.status, answers=answers)
+    return redirect("quizzes:result", attempt_id=current.pk)
+
+
+def _save_from_form(request, current, answers):
+    """The "Save answers" button: works without JavaScript, then shows the page again."""
+    try:
+        answered = services.attempt_save_answers(
+            attempt_id=current.pk, user=request.user, answers=answers, clear_unanswered=True
         )
+    except services.AttemptClosed as error:
+        if error.code == "already_submitted":
+            return _already_submitted(request, current, saving=True)
+        return _render_attempt(request, current, expired=True, status=error.status)
+    except services.QuizError as error:
+        return _render_attempt(request, current, error=error.message, status=error.status, answers=answers)
+    messages.success(
+        request,
+        _("Your answers are saved: %(answered)s of %(total)s questions answered.")
+        % {"answered": answered, "total": current.question_count},
+    )
+    return redirect("quizzes:attempt", attempt_id=current.pk)
+
+
+def _submitted_elsewhere_message(current) -> str:
+    return _(
+        "This attempt was already submitted in another window at %(time)s; "
+        "the answers in this window were not scored."
+    ) % {"time": formats.time_format(timezone.localtime(current.ended_at), "TIME_FORMAT")}
+
+
+def _already_submitted(request, current, *, answers=None, saving=False):
+    """A stale window: say that the attempt was submitted elsewhere, not show that result as its own.
+
+    A second click on "Submit" with the very answers that were scored is the same submission:
+    that one goes to its result.
+    """
+    current.refresh_from_db()
+    if not saving and selectors.submitted_answers_match(attempt=current, answers=answers or {}):
+        return redirect("quizzes:result", attempt_id=current.pk)
     context = {
+        **_attempt_links(request, current),
         "attempt": current,
-        "programme_url": reverse("quizzes:quiz", args=[_slug_for(current, request)]),
-        "items": items,
+        "submitted_elsewhere": _submitted_elsewhere_message(current),
+    }
+    return render(request, "quizzes/attempt.html", context, status=409)
+
+
+@require_POST
+def save(request, attempt_id):
+    """Autosave from the attempt page's script: ``{"answers": {"<item id>": ["<token>", …]}}``.
+
+    Each item sent replaces what was saved for it. Answers JSON: 200 with the count answered,
+    400 (foreign or malformed answers, nothing saved), 404, 409 (submitted elsewhere), 410.
+    """
+    refusal = access.learner_refusal(request)
+    if refusal is not None:
+        return refusal
+    current = _own_attempt_or_404(request, attempt_id)
+    answers = _json_answers(request.body)
+    if answers is None:
+        return JsonResponse({"error": _("The answers could not be read."), "code": "malformed"}, status=400)
+    try:
+        answered = services.attempt_save_answers(attempt_id=current.pk, user=request.user, answers=answers)
+    except services.AttemptClosed as error:
+        if error.code == "already_submitted":
+            current.refresh_from_db()
+            return JsonResponse(
+                {
+                    "error": _submitted_elsewhere_message(current),
+                    "code": error.code,
+                    "result_url": reverse("quizzes:result", args=[current.pk]),
+                },
+                status=409,
+            )
+        return JsonResponse({"error": error.message, "code": error.code}, status=error.status)
+    except services.QuizError as error:
+        return JsonResponse({"error": error.message, "code": error.code}, status=error.status)
+    return JsonResponse({"saved": True, "answered": answered, "total": current.question_count})
+
+
+def _json_answers(body: bytes) -> dict | None:
+    """``{"answers": {str: [str, …]}}`` from the request body, or None when it is not that."""
+    try:
+        answers = json.loads(body or b"null").get("answers")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(answers, dict):
+        return None
+    if not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in answers.values()):
+        return None
+    return answers
+
+
+def _attempt_links(request, current) -> dict:
+    """The programme and its quiz in the page's language (the attempt may be in another)."""
+    programme = programme_in_language(programme=current.programme, language_code=get_language())
+    return {
+        "programme": programme,
+        "programme_url": reverse("quizzes:quiz", args=[programme.slug]),
+        "result_url": reverse("quizzes:result", args=[current.pk]),
+    }
+
+
+def _render_attempt(request, current, *, error=None, status=200, answers=None, expired=False):
+    context = {
+        **_attempt_links(request, current),
+        "attempt": current,
         "error": error,
         "expired": expired or current.status == Attempt.Status.EXPIRED,
+        "other_language": current.language != get_language(),
+        "attempt_language_name": str(dict(settings.LANGUAGES).get(current.language, current.language)),
     }
+    if not context["expired"]:
+        context["sheet"] = selectors.attempt_sheet(attempt=current, answers=answers)
+        context["cooldown_hours"] = selectors.cooldown_after_next_failure(
+            user=request.user, programme=current.programme
+        )
     return render(request, "quizzes/attempt.html", context, status=status)
 
 

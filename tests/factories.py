@@ -170,9 +170,11 @@ def question_bank(
 
 
 def read_all(user, programme_page):
-    from courses.services import lesson_mark_read
+    """Every lesson of the programme opened (as if served to ``user``) and marked read."""
+    from courses.services import lesson_mark_read, lesson_opened_record
 
     for lesson in LessonPage.objects.child_of(programme_page):
+        lesson_opened_record(user=user, lesson=lesson)
         lesson_mark_read(user=user, lesson=lesson)
 
 

@@ -50,9 +50,14 @@ def test_language_switcher_links_to_the_translation_of_the_page(client, prescrib
     assert 'href="/nb/accounts/login/" lang="nb" hreflang="nb">Norsk bokmål</a>' in body
 
 
+def _open(client, lesson):
+    assert client.get(lesson.url).status_code == 200
+
+
 def test_marking_a_lesson_read_moves_on_to_the_next_lesson(client, prescriber, programme):
     client.force_login(prescriber)
     first, second, _third = LessonPage.objects.child_of(programme).order_by("path")
+    _open(client, first)
     response = client.post(f"/nb/lessons/{first.pk}/read/")
     assert response.status_code == 302
     assert response["Location"] == second.url
@@ -62,6 +67,7 @@ def test_marking_a_lesson_read_moves_on_to_the_next_lesson(client, prescriber, p
 def test_marking_the_last_lesson_read_returns_to_the_programme(client, prescriber, programme):
     client.force_login(prescriber)
     last = LessonPage.objects.child_of(programme).order_by("path").last()
+    _open(client, last)
     response = client.post(f"/nb/lessons/{last.pk}/read/")
     assert response["Location"] == programme.url
 
@@ -69,6 +75,7 @@ def test_marking_the_last_lesson_read_returns_to_the_programme(client, prescribe
 def test_marking_read_twice_records_it_once_and_needs_post(client, prescriber, programme):
     client.force_login(prescriber)
     lesson = LessonPage.objects.child_of(programme).first()
+    _open(client, lesson)
     client.post(f"/nb/lessons/{lesson.pk}/read/")
     client.post(f"/nb/lessons/{lesson.pk}/read/")
     assert LessonProgress.objects.filter(user=prescriber).count() == 1
@@ -78,6 +85,7 @@ def test_marking_read_twice_records_it_once_and_needs_post(client, prescriber, p
 def test_progress_bar_and_continue_where_you_left_off(client, prescriber, programme):
     client.force_login(prescriber)
     first, second, _third = LessonPage.objects.child_of(programme).order_by("path")
+    _open(client, first)
     client.post(f"/nb/lessons/{first.pk}/read/")
     body = client.get(programme.url).content.decode()
     assert 'value="33"' in body
@@ -90,6 +98,7 @@ def test_progress_survives_logout_and_counts_in_the_other_language(client, presc
     en = factories.programme(code="en", source=nb)
     client.force_login(prescriber)
     for lesson in LessonPage.objects.child_of(nb):
+        _open(client, lesson)
         client.post(f"/nb/lessons/{lesson.pk}/read/")
     client.logout()
     client.force_login(prescriber)

@@ -1,8 +1,11 @@
+from urllib.parse import urlsplit
+
 from django import template
 from django.conf import settings
 from django.urls import Resolver404, resolve, translate_url
 from django.utils import translation
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -57,3 +60,34 @@ def described(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def login_reason(next_url):
+    """Why the log-in page was shown, read from where the visitor was going (``?next=``)."""
+    if not next_url:
+        return ""
+    path = urlsplit(str(next_url)).path
+    try:
+        with translation.override(translation.get_language_from_path(path) or get_language()):
+            match = resolve(path)
+    except Resolver404:
+        return ""
+    if match.namespace == "quizzes":
+        return _("Log in to take the quiz.")
+    if match.namespace == "certificates" and match.url_name in {"mine", "download"}:
+        return _("Log in to see your attestations.")
+    if match.namespace == "certificates" and match.url_name == "initiate":
+        return _("Log in to record a treatment initiation.")
+    if match.url_name == "wagtail_serve" and "".join(match.args).strip("/"):
+        # Below the home page, every page that sends people to log in is a course page.
+        return _("Log in to read the course.")
+    return ""
+
+
+@register.simple_tag
+def trusts_typed_hpr():
+    """``{% trusts_typed_hpr as dev_trust %}``: development only, typed HPR numbers count as verified."""
+    from lms.identity import trusts_typed_hpr as trusted
+
+    return trusted()

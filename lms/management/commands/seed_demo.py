@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lms import roles
+from lms.identity import hpr_verify
+from lms.models import User
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented development password
 
@@ -25,7 +27,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create verified demo accounts (development only; refuses to run when DEBUG is off)."
+    help = (
+        "Create verified demo accounts, the prescriber's HPR number confirmed "
+        "(development only; refuses to run when DEBUG is off)."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -45,5 +50,12 @@ class Command(BaseCommand):
                 EmailAddress.objects.update_or_create(
                     user=user, email=email, defaults={"verified": True, "primary": True}
                 )
+                if user.hpr_number:
+                    # Confirmed, so the whole flow works even where typed numbers are not trusted.
+                    hpr_verify(
+                        user=user,
+                        method=User.HprVerification.COMPLIANCE,
+                        note="Demo account created by seed_demo",
+                    )
                 self.stdout.write(f"{'created' if created else 'kept'} {email} ({role})")
         self.stdout.write(self.style.SUCCESS(f"Demo password: {DEMO_PASSWORD}"))
