@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from courses.blocks import body_anchors
 from courses.forms import ChangeDeclarationForm
 
 
@@ -10,6 +11,7 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_lesson_anchor(cleaned)
         formset = self.formsets.get("options") if hasattr(self, "formsets") else None
         if formset is None or not formset.is_valid():
             return cleaned
@@ -30,3 +32,25 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
                 _("A multiple-choice question needs at least two correct options and at least one wrong one.")
             )
         return cleaned
+
+    def _check_lesson_anchor(self, cleaned):
+        """The link target must be one the chosen lesson's published text has."""
+        anchor, lesson = cleaned.get("lesson_anchor"), cleaned.get("lesson")
+        if not anchor:
+            return
+        if lesson is None:
+            self.add_error("lesson_anchor", _("Choose the lesson that has this part first."))
+            return
+        anchors = body_anchors(lesson.specific.body)
+        if anchor not in anchors:
+            self.add_error(
+                "lesson_anchor",
+                _(
+                    "The lesson “%(lesson)s” has no part with the link target “%(anchor)s”. Its link targets: %(anchors)s."
+                )
+                % {
+                    "lesson": lesson.title,
+                    "anchor": anchor,
+                    "anchors": ", ".join(sorted(anchors)) or _("none"),
+                },
+            )

@@ -70,7 +70,13 @@ class Question(
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("question"))
-    rationale = models.TextField(_("rationale"), help_text=_("Shown to the learner after submission."))
+    rationale = models.TextField(
+        _("rationale"),
+        help_text=_(
+            "Why the keyed answer is right. Learners see it with the keyed answer, when the "
+            "programme's review setting allows it (by default after a pass)."
+        ),
+    )
     lesson = models.ForeignKey(
         "courses.LessonPage",
         verbose_name=_("lesson that teaches it"),

@@ -62,3 +62,36 @@ def test_a_multiple_choice_question_needs_a_wrong_option(client, topic):
     response = client.post(ADD, _form(topic, correct=("a", "b", "c"), kind="multiple"))
     assert response.status_code == 200
     assert not Question.objects.exists()
+
+
+@pytest.fixture
+def lesson_with_target(programme):
+    from wagtail.rich_text import RichText
+
+    lesson = programme.get_children().specific().first()
+    lesson.body = [
+        (
+            "key_message",
+            {"heading": "Hvem", "text": RichText("<p>Bare nevrologer.</p>"), "anchor": "who-starts"},
+        )
+    ]
+    lesson.save_revision().publish()
+    return lesson
+
+
+def test_a_link_target_the_lesson_does_not_have_is_refused_and_nothing_is_saved(
+    client, topic, lesson_with_target
+):
+    client.force_login(factories.MedicalAffairsFactory())
+    data = _form(topic) | {"lesson": lesson_with_target.pk, "lesson_anchor": "who-startz"}
+    response = client.post(ADD, data)
+    assert response.status_code == 200
+    assert "who-starts" in response.content.decode()  # the targets it does have are named
+    assert not Question.objects.exists()
+
+
+def test_a_link_target_the_lesson_has_is_saved(client, topic, lesson_with_target):
+    client.force_login(factories.MedicalAffairsFactory())
+    data = _form(topic) | {"lesson": lesson_with_target.pk, "lesson_anchor": "who-starts"}
+    assert client.post(ADD, data).status_code == 302
+    assert Question.objects.get().lesson_anchor == "who-starts"
