@@ -1,12 +1,11 @@
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Locale
@@ -16,6 +15,12 @@ from courses.selectors import programme_for_slug, programme_in_language
 
 from . import scoring, selectors, services
 from .models import Attempt
+
+# Language names as they read inside a sentence ("… in English" / "… på engelsk").
+LANGUAGE_IN_SENTENCE = {
+    "nb": pgettext_lazy("language name inside a sentence", "Norwegian bokmål"),
+    "en": pgettext_lazy("language name inside a sentence", "English"),
+}
 
 
 def _programme_or_404(slug):
@@ -207,7 +212,7 @@ def _render_attempt(request, current, *, error=None, status=200, answers=None, e
         "error": error,
         "expired": expired or current.status == Attempt.Status.EXPIRED,
         "other_language": current.language != get_language(),
-        "attempt_language_name": str(dict(settings.LANGUAGES).get(current.language, current.language)),
+        "attempt_language_name": str(LANGUAGE_IN_SENTENCE.get(current.language, current.language)),
     }
     if not context["expired"]:
         context["sheet"] = selectors.attempt_sheet(attempt=current, answers=answers)
