@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from lms.identity import hpr_canonical, hpr_is_verified, hpr_verified_q
+from lms.identity import hpr_account, hpr_canonical, hpr_is_verified, hpr_verified_q
 
 from .models import ApiToken, Attestation, AttestationDocument, TreatmentInitiation
 
@@ -250,7 +249,7 @@ def attestation_status_for_hpr(*, hpr_number: str, programme, now=None) -> Attes
         canonical = hpr_canonical(hpr_number)
     except ValidationError:
         return AttestationStatus(NONE)
-    user = get_user_model().objects.filter(hpr_number=canonical).first()
+    user = hpr_account(canonical)
     if user is None:
         return AttestationStatus(NONE)
     return attestation_status(user=user, programme=programme, now=now)

@@ -153,6 +153,10 @@ class HprConfirmView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTempla
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
         context["signed_up"] = _signed_up(self.object)
+        context["other_claims"] = [
+            {"user": other, "signed_up": _signed_up(other)}
+            for other in identity.hpr_other_claims(self.object)
+        ]
         context["index_url"] = reverse(self.index_url_name)
         return context
 

@@ -1,21 +1,8 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .identity import hpr_canonical
 from .models import User
-
-# Says neither that someone has an account nor whose it is: only that this number cannot open a
-# new one, and where to turn if it is yours.
-HPR_TAKEN_MESSAGE = _("This HPR number cannot be used to create a new account here.")
-HPR_TAKEN_CONTACT = _("If the number is yours, contact the programme owner.")
-
-
-def hpr_taken_message() -> str:
-    """The message with a link to the help page and the programme owner's contact details (safe HTML)."""
-    return format_html('{} <a href="{}">{}</a>', HPR_TAKEN_MESSAGE, reverse("help"), HPR_TAKEN_CONTACT)
 
 
 class PrescriberSignupForm(forms.Form):
@@ -68,10 +55,10 @@ class PrescriberSignupForm(forms.Form):
         return name
 
     def clean_hpr_number(self):
-        hpr = hpr_canonical(self.cleaned_data["hpr_number"])
-        if get_user_model().objects.filter(hpr_number=hpr).exists():
-            raise forms.ValidationError(hpr_taken_message(), code="hpr_taken")
-        return hpr
+        # Whether another account typed the same number is not checked here, and never said: a
+        # typed number reserves nothing (only a confirmed one is unique), so the answer to a
+        # number in use is the answer to a free one, and nobody learns who has an account.
+        return hpr_canonical(self.cleaned_data["hpr_number"])
 
     def clean(self):
         cleaned = super().clean()

@@ -9,8 +9,8 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +39,12 @@ def hpr_canonical(value) -> str:
     return canonical
 
 
+HPR_CONFIRMED_ELSEWHERE = _(
+    "This HPR number is already confirmed for another account. Nothing was changed: find out with "
+    "the people concerned which account is whose."
+)
+
+
 def trusts_typed_hpr() -> bool:
     """Development only (``make run``): typed HPR numbers count as verified. Never in production."""
     return bool(getattr(settings, "LMS_TRUST_TYPED_HPR", False))
@@ -49,6 +55,27 @@ def hpr_is_verified(user) -> bool:
     if not getattr(user, "hpr_number", None):
         return False
     return user.hpr_verified_at is not None or trusts_typed_hpr()
+
+
+def hpr_account(hpr_number: str):
+    """The account an HPR number (canonical form) stands for: the one that has it confirmed, else
+    the earliest that claimed it (whose status then says its number is not confirmed)."""
+    from .models import User
+
+    return (
+        User.objects.filter(hpr_number=hpr_number)
+        .order_by(F("hpr_verified_at").asc(nulls_last=True), "date_joined", "pk")
+        .first()
+    )
+
+
+def hpr_other_claims(user):
+    """Other accounts that typed the same HPR number (for the Compliance officer confirming it)."""
+    from .models import User
+
+    if not user.hpr_number:
+        return User.objects.none()
+    return User.objects.filter(hpr_number=user.hpr_number).exclude(pk=user.pk).order_by("date_joined")
 
 
 def hpr_verified_q(prefix: str = "") -> Q:
@@ -97,17 +124,28 @@ def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
         if not locked.hpr_number:
             raise ValidationError(_("This account has no HPR number to verify."), code="no_hpr")
         if locked.hpr_verified_at is None:
+            confirmed_elsewhere = (
+                User.objects.filter(hpr_number=locked.hpr_number, hpr_verified_at__isnull=False)
+                .exclude(pk=locked.pk)
+                .exists()
+            )
+            if confirmed_elsewhere:
+                raise ValidationError(HPR_CONFIRMED_ELSEWHERE, code="hpr_confirmed_elsewhere")
             locked.hpr_verified_at = now or timezone.now()
             locked.hpr_verified_by = by
             locked.hpr_verification_method = method
             locked.hpr_verification_note = note
-            locked.save(
-                update_fields=[
-                    "hpr_verified_at",
-                    "hpr_verified_by",
-                    "hpr_verification_method",
-                    "hpr_verification_note",
-                ]
-            )
+            try:
+                with transaction.atomic():  # two confirmations of one number racing: one wins
+                    locked.save(
+                        update_fields=[
+                            "hpr_verified_at",
+                            "hpr_verified_by",
+                            "hpr_verification_method",
+                            "hpr_verification_note",
+                        ]
+                    )
+            except IntegrityError:
+                raise ValidationError(HPR_CONFIRMED_ELSEWHERE, code="hpr_confirmed_elsewhere") from None
             hpr_verified.send(sender=User, user=locked, method=method, by=by)
     return locked

@@ -58,7 +58,7 @@ class User(AbstractUser):
     hpr_number = models.CharField(
         _("HPR number"),
         max_length=9,
-        unique=True,
+        db_index=True,
         null=True,
         blank=True,
         validators=[validate_hpr_number],
@@ -96,6 +96,13 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(hpr_verified_at__isnull=True) | models.Q(hpr_number__isnull=False),
                 name="hpr_verified_needs_number",
+            ),
+            # A typed number proves nothing, so it reserves nothing: anyone may claim a number,
+            # and only one account can have it confirmed (by HelseID or a Compliance officer).
+            models.UniqueConstraint(
+                fields=["hpr_number"],
+                condition=models.Q(hpr_verified_at__isnull=False),
+                name="one_confirmed_account_per_hpr_number",
             ),
         ]
 

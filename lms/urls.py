@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -17,11 +16,9 @@ urlpatterns = [
     path("api/v1/", status_api.urls),
     # The QR code's target: language from the browser; /nb/ and /en/ forms are below.
     path("verify/<str:code>/", certificate_views.verify, name="verify_public"),
-    # Staff sign in through the same allauth login as everybody else.
-    path(
-        "admin/login/",
-        RedirectView.as_view(pattern_name="account_login", query_string=True),
-    ),
+    # Wagtail's admin login (WAGTAILADMIN_LOGIN_URL): staff sign in through the same allauth login
+    # as everybody else; a signed-in user without admin access gets a 403 page, not a redirect loop.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -37,6 +34,8 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("help/", views.help_page, name="help"),
+    # The same, in a language of its own (the language links of its 403 page lead here).
+    path("admin/login/", views.admin_login),
     path("quiz/", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("courses.urls")),

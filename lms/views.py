@@ -1,7 +1,11 @@
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,3 +30,24 @@ def healthz(request):
 def help_page(request):
     """Help and the programme owner's contact details (edited by staff in Wagtail's settings)."""
     return render(request, "lms/help.html", {"helseid_enabled": getattr(settings, "HELSEID_ENABLED", False)})
+
+
+@never_cache
+@require_GET
+def admin_login(request):
+    """Wagtail's admin login (``WAGTAILADMIN_LOGIN_URL``): where the admin sends whoever it refuses.
+
+    Anonymous visitors go to the one allauth login, keeping ``?next=``. A signed-in user with admin
+    access goes on to ``next``. A signed-in user without it gets a 403 page saying so: sending them
+    to the login would loop, since the login sends a signed-in user straight back to ``next``.
+    """
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    # Only a path on this site: no scheme, no host (so neither "https://…" nor "//…").
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=set(), require_https=request.is_secure()):
+        next_url = reverse("wagtailadmin_home")
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
+    if user.has_perm("wagtailadmin.access_admin"):
+        return redirect(next_url)
+    return render(request, "lms/admin_no_access.html", status=403)

@@ -12,6 +12,7 @@ from wagtail.models import Locale, Page
 from courses.models import ProgrammePage
 from courses.selectors import programme_in_default_locale, programme_progress
 from lms import roles
+from lms.identity import hpr_is_verified
 
 from . import scoring
 from .models import Attempt, AttemptChoice, AttemptQuestion, Question
@@ -323,6 +324,7 @@ class AttemptResult:
     next_attempt_at: datetime | None
     review: bool = False
     review_after_pass: bool = False
+    review_needs_hpr: bool = False
     answered_right: list = ()
 
 
@@ -336,8 +338,15 @@ def answer_review_allowed(*, attempt: Attempt) -> bool:
     """May the learner see the keyed answers and rationales of this attempt?
 
     The one place that decides it: ``always`` after every submitted attempt, ``after_pass``
-    (the default) only for an attempt that passed, ``never`` not at all.
+    (the default) only for an attempt that passed, ``never`` not at all; and in every case only
+    when the learner's HPR number is confirmed (``lms.identity.hpr_is_verified``), so throwaway
+    accounts with made-up numbers cannot read the key.
     """
+    return _review_by_policy(attempt=attempt) and hpr_is_verified(attempt.user)
+
+
+def _review_by_policy(*, attempt: Attempt) -> bool:
+    """What the programme's answer-review policy alone allows for this attempt."""
     if attempt.status != Attempt.Status.SUBMITTED:
         return False
     policy = answer_review_policy(programme=attempt.programme)
@@ -354,6 +363,8 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
     Missed questions come with the learner's own answer and a link to the part of the lesson
     (in the attempt's language) that teaches them; keyed answers and rationales only when
     ``answer_review_allowed`` says so, and then for the questions answered right as well.
+    ``review_needs_hpr`` marks an attempt whose review is held back only because the learner's
+    HPR number is not confirmed yet.
     """
     items = list(attempt.items.prefetch_related("choices"))
     topics: dict = {}
@@ -365,7 +376,9 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
         TopicResult(name=name, correct=correct, total=total)
         for _order, name, correct, total in sorted(topics.values(), key=lambda e: e[0])
     ]
-    review = answer_review_allowed(attempt=attempt)
+    by_policy = _review_by_policy(attempt=attempt)
+    verified = hpr_is_verified(attempt.user)
+    review = by_policy and verified
     shown = items if review else [item for item in items if not item.is_correct]
     lesson_urls = lesson_urls_for(
         keys={item.lesson_key for item in shown if item.lesson_key},
@@ -387,8 +400,10 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
         review=review,
         review_after_pass=(
             not review
+            and verified
             and answer_review_policy(programme=attempt.programme) == ProgrammePage.AnswerReview.AFTER_PASS
         ),
+        review_needs_hpr=by_policy and not verified,
         answered_right=[q for q in reviewed if q.is_correct],
     )
 

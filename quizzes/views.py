@@ -70,7 +70,10 @@ def start(request, slug):
 
 
 def _own_attempt_or_404(request, attempt_id):
-    return get_object_or_404(Attempt.objects.select_related("programme"), pk=attempt_id, user=request.user)
+    # The user comes along: the result page asks whether their HPR number is confirmed.
+    return get_object_or_404(
+        Attempt.objects.select_related("programme", "user"), pk=attempt_id, user=request.user
+    )
 
 
 def attempt(request, attempt_id):

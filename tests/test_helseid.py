@@ -284,15 +284,27 @@ def test_national_identity_number_is_never_stored(client, helseid):
         assert PID not in json.dumps(session.get_decoded())
 
 
-def test_helseid_number_for_a_password_account_does_not_take_it_over(client, helseid):
-    owner = factories.PrescriberFactory(hpr_number="12345678", hpr_verified_at=None)
+def test_helseid_number_confirmed_for_a_password_account_does_not_take_it_over(client, helseid):
+    owner = factories.PrescriberFactory(hpr_number="12345678")  # confirmed by Compliance
     response = sign_in(client, helseid)
     assert response.status_code == 403
     assert "An account with your HPR number already exists" in response.content.decode()
     owner.refresh_from_db()
-    assert owner.hpr_verified_at is None
+    assert owner.hpr_verification_method == User.HprVerification.COMPLIANCE
     assert not SocialAccount.objects.exists()
     assert signed_in_user_id(client) is None
+
+
+def test_a_number_only_typed_by_someone_else_does_not_stop_its_holder(client, helseid):
+    squatter = factories.PrescriberFactory(hpr_number="12345678", hpr_verified_at=None, email="x@example.org")
+    sign_in(client, helseid)
+    assert complete_signup(client).status_code == 302
+    holder = User.objects.get(email="kari@example.org")
+    assert holder.hpr_number == "12345678"
+    assert holder.hpr_verification_method == User.HprVerification.HELSEID
+    squatter.refresh_from_db()
+    assert squatter.hpr_verified_at is None  # not taken over, and never confirmable now
+    assert SocialAccount.objects.get().user == holder
 
 
 def test_signed_in_prescriber_connects_helseid_and_is_verified(client, helseid):

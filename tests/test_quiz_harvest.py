@@ -260,3 +260,58 @@ def test_with_answer_review_never_not_even_a_pass_shows_keyed_answers(client, qu
         assert not any(text in body for text in keyed)
     missed = passed.items.get(is_correct=False)
     assert missed.text in body  # what was missed is still shown, with its lesson link
+
+
+HPR_MESSAGE = "The right answers and explanations are shown once your HPR number has been confirmed."
+
+
+def _leaks(body, user) -> list:
+    forbidden = _keyed_and_rationales(user)
+    assert len(forbidden) > 24  # the comparison is not empty
+    return sorted(text for text in forbidden if text in body)
+
+
+def test_an_unverified_learner_who_passes_sees_no_keyed_answers_and_is_told_why(client, quiz):
+    user = factories.PrescriberFactory(hpr_verified_at=None)
+    factories.read_all(user, quiz["nb"])
+    client.force_login(user)
+    passed = _sit(client, user, quiz, language="en", rng=random.Random(11), right=5)
+    assert passed.passed is True  # 5 of 6 right, under the default "after_pass"
+    response = client.get(f"/en/quiz/attempt/{passed.pk}/result/")
+    body = response.content.decode()
+    assert not _leaks(body, user)
+    assert HPR_MESSAGE in body
+    assert 'href="/en/help/"' in body
+    missed = passed.items.get(is_correct=False)
+    assert missed.text in body  # the missed question and its lesson link are still there
+    assert response.context["result"].review is False
+
+
+def test_a_verified_learner_who_passes_sees_the_review_without_the_hpr_message(client, quiz):
+    user = factories.PrescriberFactory()
+    factories.read_all(user, quiz["nb"])
+    client.force_login(user)
+    passed = _sit(client, user, quiz, language="en", rng=random.Random(11), right=5)
+    assert passed.passed is True
+    body = client.get(f"/en/quiz/attempt/{passed.pk}/result/").content.decode()
+    assert HPR_MESSAGE not in body
+    for item in passed.items.all():
+        assert item.rationale in body
+        assert all(o["text"] in body for o in item.options if o["id"] in item.correct_option_ids)
+
+
+def test_with_answer_review_always_an_unverified_learner_still_sees_no_keyed_answers(client, quiz):
+    quiz["nb"].answer_review = "always"
+    quiz["nb"].save()
+    user = factories.PrescriberFactory(hpr_verified_at=None)
+    factories.read_all(user, quiz["nb"])
+    client.force_login(user)
+    rng = random.Random(5)
+    failed = _sit(client, user, quiz, language="nb", rng=rng)
+    passed = _sit(client, user, quiz, language="en", rng=rng, right=6)
+    assert failed.passed is False and passed.passed is True
+    for attempt in (failed, passed):
+        for code in LANGUAGES:
+            body = client.get(f"/{code}/quiz/attempt/{attempt.pk}/result/").content.decode()
+            assert not _leaks(body, user), f"{code} result of attempt {attempt.pk}"
+    assert HPR_MESSAGE in client.get(f"/en/quiz/attempt/{failed.pk}/result/").content.decode()

@@ -32,7 +32,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         hpr = helseid_claims.hpr_number_from(sociallogin.account.extra_data)
         if not hpr:
             refuse(request, NO_HPR_NUMBER)
-        holder = get_user_model().objects.filter(hpr_number=hpr).first()
+        # Only a confirmed number belongs to an account; typed (unconfirmed) claims reserve nothing.
+        holder = get_user_model().objects.filter(hpr_number=hpr, hpr_verified_at__isnull=False).first()
 
         if sociallogin.state.get("process") == AuthProcess.CONNECT:
             user = request.user
@@ -53,8 +54,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             verify_by_helseid(sociallogin.user)
             return
         if holder:
-            # Someone registered this HPR number with a password. HelseID proves this person
-            # holds it, but we do not hand them that account: they log in and connect HelseID.
+            # An account has this number confirmed. HelseID proves this person holds it, but we
+            # do not hand them that account: they log in and connect HelseID. (Accounts that only
+            # typed the number are not theirs to take over either; a new account is made.)
             refuse(request, HPR_HAS_ACCOUNT)
 
     def save_user(self, request, sociallogin, form=None):

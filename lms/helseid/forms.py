@@ -24,7 +24,10 @@ class HelseIDSignupForm(SignupForm):
         cleaned = super().clean()
         if not self.token_hpr_number:  # refused before this form is shown; never trust a gap
             raise forms.ValidationError(NO_HPR_NUMBER, code="no_hpr")
-        if get_user_model().objects.filter(hpr_number=self.token_hpr_number).exists():
+        confirmed = get_user_model().objects.filter(
+            hpr_number=self.token_hpr_number, hpr_verified_at__isnull=False
+        )
+        if confirmed.exists():
             raise forms.ValidationError(HPR_OTHER_ACCOUNT, code="hpr_taken")
         cleaned["hpr_number"] = self.token_hpr_number
         if self.token_full_name:
