@@ -25,8 +25,8 @@ from lms.identity import hpr_canonical
 
 from . import selectors, services
 
-# 7 to 9 ASCII digits once spaces are removed ("0" alone, or all zeros, is refused on top of this).
-HPR_PATTERN = r"^\s*(?:[0-9]\s*){7,9}$"
+# 7 to 9 significant ASCII digits, leading zeros and spaces allowed (lms.identity.hpr_canonical).
+HPR_PATTERN = r"^\s*(?:0\s*){0,5}[1-9]\s*(?:[0-9]\s*){6,8}$"
 SLUG_PATTERN = r"^[-\w]{1,255}$"
 _SLUG = re.compile(r"[-\w]{1,255}")  # Wagtail slugs: letters, digits, "-" and "_"
 
@@ -96,7 +96,8 @@ def _hpr(value: str) -> str:
         return hpr_canonical(value)
     except DjangoValidationError:
         raise PydanticCustomError(
-            "invalid_hpr", "An HPR number is 7 to 9 digits (0-9); spaces are ignored; not all zeros."
+            "invalid_hpr",
+            "An HPR number is 7 to 9 digits (0-9) without its leading zeros; spaces are ignored.",
         ) from None
 
 
@@ -126,7 +127,7 @@ class StatusQuery(Schema):
     hpr: Hpr = Field(
         description=(
             "The prescriber's HPR number (Helsepersonellregisteret): 7 to 9 digits. Spaces are "
-            "ignored and leading zeros do not matter (`01234567` is `1234567`); all zeros is refused."
+            "ignored and leading zeros do not matter (`01234567` is `1234567`)."
         )
     )
     programme: Slug = Field(description="The programme's slug, as in its address (e.g. `lemtrada`).")

@@ -15,17 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # ASCII digits only: "９８７" must not pass as "987". Spaces people type are removed first.
-_TYPED = re.compile(r"[0-9]{7,9}")
+_TYPED = re.compile(r"[0-9]{1,14}")  # up to five leading zeros before nine digits
 _SPACES = re.compile(r"\s+")
 # What the database accepts: digits, no leading zero, at most nine of them.
-CANONICAL_PATTERN = r"^[1-9][0-9]{0,8}$"
+CANONICAL_PATTERN = r"^[1-9][0-9]{6,8}$"
 
 
 def hpr_canonical(value) -> str:
     """The one stored form of an HPR number: digits only, without spaces or leading zeros.
 
-    ``"1234567"``, ``"01234567"`` and ``"123 45 67"`` are the same number. The typed form has 7 to
-    9 digits; an all-zero number or anything with letters is refused with a ValidationError.
+    ``"1234567"``, ``"01234567"`` and ``"123 45 67"`` are the same number. Without its leading
+    zeros a number has 7 to 9 digits ("0000001" is no HPR number); an all-zero number or anything
+    with letters is refused with a ValidationError.
     """
     typed = _SPACES.sub("", str(value or ""))
     if not _TYPED.fullmatch(typed):
@@ -36,6 +37,11 @@ def hpr_canonical(value) -> str:
     canonical = typed.lstrip("0")
     if not canonical:
         raise ValidationError(_("0 is not an HPR number."), code="zero_hpr")
+    if not 7 <= len(canonical) <= 9:
+        raise ValidationError(
+            _("The HPR number must be 7 to 9 digits, with no letters or other characters."),
+            code="invalid_hpr",
+        )
     return canonical
 
 

@@ -120,7 +120,9 @@ PROGRAMME_ONLY = [("programme", "testmed")]
         pytest.param([("hpr", "12345a7"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-letter"),
         pytest.param([("hpr", "+1234567"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-plus-sign"),
         pytest.param([("hpr", "0000000"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-all-zeros"),
-        pytest.param([("hpr", "00001234567"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-eleven-typed"),
+        pytest.param(
+            [("hpr", "0000123456"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-six-significant"
+        ),
         # Arabic-Indic, full-width and Devanagari digits are digits to Python, not to HPR.
         pytest.param([("hpr", "١٢٣٤٥٦٧"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-arabic-digits"),
         pytest.param([("hpr", "１２３４５６７"), *PROGRAMME_ONLY], "hpr", "invalid_hpr", id="hpr-fullwidth"),

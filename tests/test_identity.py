@@ -65,21 +65,34 @@ def _confirm(client, user, note="Checked in the HPR register on 3 March 2026."):
 # One canonical HPR number ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["1234567", "01234567", "001234567", "123 45 67", " 0123 4567 "])
+@pytest.mark.parametrize(
+    "typed", ["1234567", "01234567", "001234567", "0001234567", "123 45 67", " 0123 4567 "]
+)
 def test_every_way_of_writing_a_number_gives_the_same_canonical_number(typed):
     assert hpr_canonical(typed) == "1234567"
 
 
 @pytest.mark.parametrize(
     "typed",
-    ["0000000", "000000000", "12a4567", "１２３４５６７", "123456", "1234567890", "0001234567", "", None],
+    [
+        "0000000",
+        "000000000",
+        "0000001",
+        "000123456",
+        "12a4567",
+        "１２３４５６７",
+        "123456",
+        "1234567890",
+        "",
+        None,
+    ],
 )
 def test_zero_letters_full_width_digits_and_wrong_lengths_are_refused(typed):
     with pytest.raises(ValidationError):
         hpr_canonical(typed)
 
 
-@pytest.mark.parametrize("stored", ["01234567", "0000000", "123 4567"])
+@pytest.mark.parametrize("stored", ["01234567", "0000000", "123 4567", "1", "123456"])
 def test_the_database_refuses_a_non_canonical_number_written_past_the_model(stored):
     user = factories.PrescriberFactory(hpr_number="1234567")
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -20,7 +20,7 @@ def canonicalise_hpr_numbers(apps, schema_editor):
         typed = "".join(user.hpr_number.split())
         canonical = typed.lstrip("0") if typed.isascii() and typed.isdigit() else ""
         note = ""
-        if not canonical or len(canonical) > 9:
+        if not 7 <= len(canonical) <= 9:
             note = f"HPR number {user.hpr_number!r} removed in migration: not a valid HPR number."
             canonical = None
         elif canonical in seen:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('hpr_number__isnull', True), ('hpr_number__regex', '^[1-9][0-9]{0,8}$'), _connector='OR'), name='hpr_number_canonical'),
+            constraint=models.CheckConstraint(condition=models.Q(('hpr_number__isnull', True), ('hpr_number__regex', '^[1-9][0-9]{6,8}$'), _connector='OR'), name='hpr_number_canonical'),
         ),
         migrations.AddConstraint(
             model_name='user',
