@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection, transaction
@@ -6,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,4 +52,11 @@ def admin_login(request):
         return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
     if user.has_perm("wagtailadmin.access_admin"):
         return redirect(next_url)
-    return render(request, "lms/admin_no_access.html", status=403)
+    # Wagtail has queued its own refusal (in English only); this page says it in the user's language.
+    refusals = {WAGTAIL_REFUSAL, gettext(WAGTAIL_REFUSAL)}
+    pending = [m for m in messages.get_messages(request) if str(m.message).strip() not in refusals]
+    return render(request, "lms/admin_no_access.html", {"messages": pending}, status=403)
+
+
+# The message wagtail.admin.auth.require_admin_access queues for a user without admin access.
+WAGTAIL_REFUSAL = "You do not have permission to access the admin."

@@ -46,7 +46,8 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
             self.add_error(
                 "lesson_anchor",
                 _(
-                    "The lesson “%(lesson)s” has no part with the link target “%(anchor)s”. Its link targets: %(anchors)s."
+                    "The lesson “%(lesson)s” has no part with the link target “%(anchor)s”. "
+                    "Its link targets: %(anchors)s."
                 )
                 % {
                     "lesson": lesson.title,

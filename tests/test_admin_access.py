@@ -72,3 +72,15 @@ def test_signed_in_staff_on_the_admin_login_url_go_on_to_next(client):
     response = client.get("/admin/login/?next=/admin/pages/")
     assert response.status_code == 302
     assert response["Location"] == "/admin/pages/"
+
+
+def test_the_no_access_page_shows_other_messages_but_not_wagtails_english_refusal(client):
+    prescriber = factories.PrescriberFactory()
+    client.post(
+        "/nb/accounts/login/?next=/admin/", {"login": prescriber.email, "password": factories.PASSWORD}
+    )
+    response = client.get("/admin/", follow=True, HTTP_ACCEPT_LANGUAGE="nb")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You do not have permission to access the admin." not in body
+    assert 'class="message message-success"' in body  # allauth's "You are logged in as …" is kept
