@@ -49,7 +49,11 @@ def _lesson_urls(code):
 
 
 def _visit_all(page, urls, *, sign_in=None):
-    """Open each URL at phone width; return the pages that scroll sideways or do not open."""
+    """Open each URL at phone width; return the pages that scroll sideways, do not open, or have
+    serious or critical accessibility violations (axe-core)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     page.set_viewport_size(PHONE)
     if sign_in is not None:
         page.goto("/en/accounts/login/")
@@ -66,10 +70,16 @@ def _visit_all(page, urls, *, sign_in=None):
         measured = page.evaluate(OVERFLOW)
         if measured["scrollWidth"] > measured["innerWidth"]:
             problems.append(f"{url}: {measured}")
+        for violation in axe.run(page).response["violations"]:
+            if violation.get("impact") in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{url}: axe {violation['id']} ({violation['impact']}) {targets}")
     return problems
 
 
-def test_no_learner_page_scrolls_sideways_at_390_px(in_browser, lemtrada, django_capture_on_commit_callbacks):
+def test_no_learner_page_scrolls_sideways_or_fails_axe_at_390_px(
+    in_browser, lemtrada, django_capture_on_commit_callbacks
+):
     holder = factories.PrescriberFactory(full_name="Maria Kristine Johannessen-Bjørnstad")
     factories.read_all(holder, lemtrada)
     failed = _attempt(holder, lemtrada, passing=False)
