@@ -184,15 +184,7 @@ def _validate(*, items, answers: dict) -> dict:
         if not raw:
             missing.append(item.position)
             continue
-        by_token = item.options_by_token()
-        if not all(value in by_token for value in raw):
-            raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_option")
-        ids = {by_token[value] for value in raw}
-        if item.kind != "multiple" and len(ids) != 1:
-            raise InvalidAnswers(
-                _("Question %(n)s takes exactly one answer.") % {"n": item.position}, code="one_answer"
-            )
-        chosen[item] = ids
+        chosen[item] = _chosen_ids(item, raw)
     if missing:
         raise InvalidAnswers(
             _("Answer every question before you submit. Unanswered: %(numbers)s.")
@@ -200,6 +192,33 @@ def _validate(*, items, answers: dict) -> dict:
             code="missing",
         )
     return chosen
+
+
+def _open_attempt_locked(*, attempt_id, user, now) -> Attempt:
+    """The learner's attempt, row-locked, if answers may still be saved or submitted; else the
+    refusal (404 unknown, 403 no longer a prescriber, 409 submitted, 410 expired, or the quiz
+    closed meanwhile, e.g. the attestation was revoked)."""
+    attempt = (
+        Attempt.objects.select_for_update()
+        .filter(pk=attempt_id, user=user)
+        .select_related("programme")
+        .first()
+    )
+    if attempt is None:
+        raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
+    if not roles.has_role(user, roles.PRESCRIBER):
+        raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
+    if attempt.status == Attempt.Status.SUBMITTED:
+        raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
+    if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
+        raise AttemptClosed(
+            _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
+        )
+    # Checked after the status, so a second submit of a passed attempt still sees "submitted".
+    refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
+    if refusal is not None:
+        raise NotEligible(refusal.reason, code=refusal.code)
+    return attempt
 
 
 def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
@@ -210,27 +229,7 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update()
-            .filter(pk=attempt_id, user=user)
-            .select_related("programme")
-            .first()
-        )
-        if attempt is None:
-            raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
-        if not roles.has_role(user, roles.PRESCRIBER):
-            raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
-        if attempt.status == Attempt.Status.SUBMITTED:
-            raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
-        if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
-            raise AttemptClosed(
-                _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
-            )
-        # Checked after the status, so a second submit of a passed attempt still sees "submitted".
-        # E.g. the attestation was revoked while this attempt was open: it cannot be submitted.
-        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
-        if refusal is not None:
-            raise NotEligible(refusal.reason, code=refusal.code)
+        attempt = _open_attempt_locked(attempt_id=attempt_id, user=user, now=now)
         # Answers saved along the way are replaced by what was submitted; the subquery says
         # whether there are any to clear, so a submit without saves costs no extra query.
         saved = AttemptChoice.objects.filter(item=OuterRef("pk"))
@@ -296,20 +295,7 @@ def attempt_save_answers(*, attempt_id, user, answers: dict, clear_unanswered: b
     """
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, user=user).first()
-        if attempt is None:
-            raise QuizError(_("This attempt does not exist."), code="not_found", status=404)
-        if not roles.has_role(user, roles.PRESCRIBER):
-            raise NotEligible(_("Only registered prescribers can take the quiz."), code="not_prescriber")
-        if attempt.status == Attempt.Status.SUBMITTED:
-            raise AttemptClosed(_("This attempt has already been submitted."), code="already_submitted")
-        if attempt.status == Attempt.Status.EXPIRED or attempt.expires_at <= now:
-            raise AttemptClosed(
-                _("The time for this attempt ran out. Start a new attempt."), code="expired", status=410
-            )
-        refusal = selectors.closing_refusal(user=user, programme=attempt.programme, now=now)
-        if refusal is not None:
-            raise NotEligible(refusal.reason, code=refusal.code)
+        attempt = _open_attempt_locked(attempt_id=attempt_id, user=user, now=now)
         items = {str(item.pk): item for item in attempt.items.all()}
         if set(answers) - set(items):
             raise InvalidAnswers(_("The answers do not belong to this attempt."), code="foreign_question")
