@@ -117,8 +117,8 @@ class AttestationStatus:
             )
             if getattr(settings, "HELSEID_ENABLED", False):
                 text += " " + _(
-                    "Sign in with HelseID to confirm it at once, or contact the programme owner so that "
-                    "a Compliance officer can confirm it."
+                    "Connect HelseID to your account to confirm it at once, or contact the programme owner "
+                    "so that a Compliance officer can confirm it."
                 )
             else:
                 text += " " + _("Contact the programme owner so that a Compliance officer can confirm it.")

@@ -287,6 +287,17 @@ def test_the_pages_say_the_pdf_waits_for_the_number_and_link_the_help_page(
         assert "HPR number not yet confirmed" in body, path
 
 
+@pytest.mark.parametrize("helseid_on", [True, False])
+def test_the_panel_offers_to_connect_helseid_only_when_it_is_on(
+    client, settings, held_back, unverified, programme_with_bank, helseid_on
+):
+    settings.HELSEID_ENABLED = helseid_on
+    client.force_login(unverified)
+    body = client.get(programme_with_bank.url.replace("/nb/", "/en/", 1)).content.decode()
+    assert ('name="process" value="connect"' in body) is helseid_on
+    assert ("Connect HelseID to your account" in body) is helseid_on
+
+
 def test_the_programme_page_offers_no_quiz_to_an_unverified_holder(
     client, held_back, unverified, programme_with_bank
 ):
