@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.forms import TaskStateCommentForm
 
 # The admin buttons that send a change for review (Wagtail posts the button's name) or publish it
 # directly (only superusers may): these need the declaration, a plain "Save draft" does not.
@@ -84,3 +85,33 @@ def change_declaration_panel():
 
 class ChangeDeclarationPageForm(ChangeDeclarationForm, WagtailAdminPageForm):
     """Base form for programme and lesson pages."""
+
+
+class ProgrammePageForm(ChangeDeclarationPageForm):
+    """The programme's form: its quiz topics are part of it; a topic with questions stays."""
+
+    def clean(self):
+        cleaned = super().clean()
+        topics = self.formsets.get("quiz_topics")
+        for form in getattr(topics, "deleted_forms", []):
+            topic = form.instance
+            if topic.pk and topic.questions.exists():
+                self.add_error(
+                    None,
+                    _(
+                        "The topic “%(name)s” has questions. Move them to another topic or retire "
+                        "them before you remove it."
+                    )
+                    % {"name": topic.name},
+                )
+        return cleaned
+
+
+class ReviewCommentRequiredForm(TaskStateCommentForm):
+    """Requesting changes without saying which leaves the author guessing: the comment is required."""
+
+    comment = forms.CharField(
+        label=_("What needs to change"),
+        widget=forms.Textarea({"rows": 3}),
+        error_messages={"required": _("Say what needs to change before you send it back.")},
+    )

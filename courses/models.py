@@ -2,13 +2,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from .blocks import LessonBodyBlock
-from .forms import ChangeDeclarationPageForm, change_declaration_panel
+from .forms import ChangeDeclarationPageForm, ProgrammePageForm, change_declaration_panel
 
 
 class LearnerOnlyPageMixin:
@@ -149,6 +149,16 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
                 "language version of the programme."
             ),
         ),
+        InlinePanel(
+            "quiz_topics",
+            label=_("Quiz topic"),
+            heading=_("Quiz topics"),
+            help_text=_(
+                "The quiz draws its questions per topic. Topics change with the programme: "
+                "a new or renamed topic goes live when Medical review approves the programme."
+            ),
+            min_num=1,
+        ),
     ]
     edit_handler = TabbedInterface(
         [
@@ -157,7 +167,7 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
             ObjectList(Page.promote_panels, heading=_("Promote")),
         ]
     )
-    base_form_class = ChangeDeclarationPageForm
+    base_form_class = ProgrammePageForm
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("product")]
     parent_page_types = ["courses.ProgrammeIndexPage"]
     subpage_types = ["courses.LessonPage"]
@@ -253,47 +263,131 @@ class LessonOpened(models.Model):
         return f"{self.user} opened {self.lesson_key} at {self.last_opened_at:%Y-%m-%d %H:%M}"
 
 
-class PeerReviewTask(AbstractGroupApprovalTask):
-    """Group approval where nobody approves a change they made.
+# Revision content that records when and by whom, not what: left out when comparing content.
+_BOOKKEEPING_KEYS = {
+    "pk",
+    "id",
+    "latest_revision",
+    "live_revision",
+    "has_unpublished_changes",
+    "first_published_at",
+    "last_published_at",
+    "latest_revision_created_at",
+    "locked",
+    "locked_at",
+    "locked_by",
+    "live",
+    "draft_title",
+    "url_path",
+    "path",
+    "depth",
+    "numchild",
+    "owner",
+    "content_type",
+}
 
-    Whoever submitted the change, or saved any revision of it since the review started,
-    cannot approve it. While the task is in progress the content is locked for everybody,
-    so what gets approved is exactly what was reviewed.
+
+def revision_content(revision) -> dict:
+    """What a revision says, without the bookkeeping that changes with every save."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _BOOKKEEPING_KEYS}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(revision.content)
+
+
+class PeerReviewTask(AbstractGroupApprovalTask):
+    """Group approval where nobody approves a change they had a hand in.
+
+    Whoever submitted the change, or saved any revision of it since the version that is live
+    (before or after it was submitted), cannot approve it or request changes. While the task is
+    in progress the content is locked for everybody except the reviewers who may act on it; they
+    approve or request changes from the edit view, as Wagtail's moderation is meant to work.
+    Approval publishes the revision that was reviewed (``courses.workflows.publish_approved``);
+    a reviewer cannot approve and change the content in the same step, and one who saves a
+    change becomes an author, so another reviewer must approve. Requesting changes needs a comment.
     """
 
-    def _authored_change(self, obj, user) -> bool:
+    def authors_since_published(self, obj) -> set:
+        """Everyone who submitted the change under review or saved a revision since the live one."""
         from wagtail.models import Revision
 
+        revisions = Revision.objects.filter(
+            base_content_type=obj.get_base_content_type(), object_id=str(obj.pk)
+        )
+        live_revision = getattr(obj, "live_revision", None)
+        if getattr(obj, "live", False) and live_revision is not None:
+            revisions = revisions.filter(created_at__gt=live_revision.created_at)
+        authors = set(revisions.exclude(user=None).values_list("user_id", flat=True))
         state = getattr(obj, "current_workflow_state", None)
-        if state is None:
-            return False
-        if state.requested_by_id == user.pk:
-            return True
-        return Revision.objects.filter(
-            base_content_type=obj.get_base_content_type(),
-            object_id=str(obj.pk),
-            created_at__gte=state.created_at,
-            user=user,
-        ).exists()
+        if state is not None and state.requested_by_id:
+            authors.add(state.requested_by_id)
+        return authors
 
     def get_actions(self, obj, user):
-        if self._authored_change(obj, user):
+        if user.pk in self.authors_since_published(obj):
             return []
         return super().get_actions(obj, user)
 
+    def get_form_for_action(self, action):
+        from .forms import ReviewCommentRequiredForm
+
+        if action == "reject":
+            return ReviewCommentRequiredForm
+        return super().get_form_for_action(action)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        if action_name == "reject" and not (kwargs.get("comment") or "").strip():
+            # The edit view and the dashboard both collect the comment in a modal; a request
+            # that skips it changes nothing.
+            raise PermissionDenied(_("Say what needs to change."))
+        if action_name == "approve" and self._changed_while_approving(task_state, user):
+            # The edit view saves the form before it approves: approving then would approve the
+            # approver's own change. The change stays a draft, the review goes on, and the
+            # approver, now an author, can no longer approve it.
+            from wagtail.log_actions import log
+
+            log(
+                instance=task_state.workflow_state.content_object,
+                action="courses.approval_refused",
+                user=user,
+                revision=task_state.revision,
+            )
+            return None
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @staticmethod
+    def _changed_while_approving(task_state, user) -> bool:
+        reviewed = task_state.revision
+        latest = task_state.workflow_state.content_object.get_latest_revision()
+        if reviewed is None or latest is None or latest.pk == reviewed.pk or latest.user_id != user.pk:
+            return False
+        return revision_content(latest) != revision_content(reviewed)
+
     def locked_for_user(self, obj, user):
-        return not user.is_superuser
+        return not self.get_actions(obj, user)
 
     def user_can_lock(self, obj, user):
         return False
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = super().get_task_states_user_can_moderate(user, **kwargs)
-        return states.exclude(workflow_state__requested_by=user)
+        states = super().get_task_states_user_can_moderate(user, **kwargs).select_related("workflow_state")
+        authored = [
+            state.pk
+            for state in states
+            if user.pk in self.authors_since_published(state.workflow_state.content_object)
+        ]
+        return states.exclude(pk__in=authored)
 
     @classmethod
     def get_description(cls):
-        return _("Another member of the chosen groups must approve; nobody approves their own change")
+        return _("Another member of the chosen groups must approve; nobody approves a change they made")
 
     class Meta:
         verbose_name = _("peer review task")

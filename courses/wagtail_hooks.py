@@ -30,6 +30,16 @@ def register_change_log_actions(actions):
         def format_comment(self, log_entry):
             return log_entry.data.get("summary", "")
 
+    @actions.register_action("courses.approval_refused")
+    class ApprovalRefused(LogFormatter):
+        label = _("Approval refused")
+
+        def format_message(self, log_entry):
+            return gettext(
+                "Approval refused: the reviewer changed the content while approving. The change is "
+                "a draft; another reviewer must approve the submitted version."
+            )
+
     @actions.register_action("courses.material_change_published")
     class MaterialChangePublished(LogFormatter):
         label = _("Publish a material change")

@@ -8,6 +8,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import (
     DraftStateMixin,
+    LockableMixin,
     Orderable,
     RevisionMixin,
     TranslatableMixin,
@@ -21,16 +22,21 @@ from .forms import QuestionForm
 
 
 class Topic(TranslatableMixin, models.Model):
-    """A part of a programme's syllabus that the quiz draws questions from."""
+    """A part of a programme's syllabus that the quiz draws questions from.
 
-    programme = models.ForeignKey(
+    Part of the programme page (a ``ParentalKey``): topics are edited in the programme's editor,
+    saved in its revisions and go live only when Medical review approves the programme. A topic
+    cannot move to another programme.
+    """
+
+    programme = ParentalKey(
         "courses.ProgrammePage",
         verbose_name=_("programme"),
         on_delete=models.CASCADE,
         related_name="quiz_topics",
     )
     name = models.CharField(_("name"), max_length=200)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, editable=False)
     key = models.SlugField(
         _("reference"),
         max_length=60,
@@ -38,7 +44,8 @@ class Topic(TranslatableMixin, models.Model):
         help_text=_("Stable reference used when the programme content is loaded."),
     )
 
-    panels = [FieldPanel("programme"), FieldPanel("name"), FieldPanel("sort_order")]
+    sort_order_field = "sort_order"
+    panels = [FieldPanel("name")]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("topic")
@@ -56,7 +63,13 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(
-    WorkflowMixin, DraftStateMixin, RevisionMixin, TranslatableMixin, index.Indexed, ClusterableModel
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    TranslatableMixin,
+    index.Indexed,
+    ClusterableModel,
 ):
     """A quiz question; its language versions are linked as translations of one another."""
 

@@ -6,42 +6,28 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.declarations import record_change_declaration
 
 from . import selectors
 from .admin_views import ItemStatisticsView
-from .models import Question, Topic
-
-
-class TopicViewSet(SnippetViewSet):
-    model = Topic
-    icon = "folder-open-inverse"
-    menu_label = _("Topics")
-    list_display = ["name", "programme", "sort_order", "locale"]
-    list_filter = ["programme", "locale"]
-    search_fields = ["name"]
+from .models import Question
 
 
 class QuestionViewSet(SnippetViewSet):
     model = Question
     icon = "help"
-    menu_label = _("Questions")
+    menu_label = _("Quiz questions")
+    menu_order = 300
+    add_to_admin_menu = True
     list_display = ["text", "topic", "kind", "critical", "active", "live", "locale"]
     list_filter = ["topic", "kind", "critical", "active", "live", "locale"]
     search_fields = ["text", "rationale"]
     list_per_page = 50
 
 
-class QuizViewSetGroup(SnippetViewSetGroup):
-    items = (QuestionViewSet, TopicViewSet)
-    menu_icon = "help"
-    menu_label = _("Quizzes")
-    menu_name = "quizzes"
-
-
-register_snippet(QuizViewSetGroup)
+register_snippet(QuestionViewSet)
 
 
 @hooks.register("after_create_snippet")

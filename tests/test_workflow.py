@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from wagtail.models import PageLogEntry
 
 from courses.models import ProgrammePage
 from tests import factories
@@ -79,12 +80,15 @@ def test_medical_affairs_can_start_a_second_programme_without_code(client, progr
     assert "attestation_validity_months" in response.content.decode()
 
 
-def test_content_under_review_is_locked_for_everybody(programme, editors):
+def test_content_under_review_is_locked_for_its_authors_and_open_to_its_reviewers(programme, editors):
     editor, reviewer = editors
     _, state = _submit(programme, editor)
     task = state.current_task_state.task.specific
-    assert task.locked_for_user(programme, editor)
-    assert task.locked_for_user(programme, reviewer)
+    page = ProgrammePage.objects.get(pk=programme.pk)
+    assert page.get_lock().for_user(editor)
+    assert not page.get_lock().for_user(reviewer)
+    compliance = factories.ComplianceFactory()
+    assert task.locked_for_user(page, compliance)
 
 
 def test_a_colleague_who_changed_the_content_during_review_cannot_approve_it(programme, editors):
@@ -98,19 +102,152 @@ def test_a_colleague_who_changed_the_content_during_review_cannot_approve_it(pro
     assert task.get_actions(programme, third)
 
 
+def test_a_reviewer_who_wrote_part_of_the_change_cannot_approve_it_when_a_colleague_submits_it(
+    client, programme, editors
+):
+    author, submitter = editors
+    third = factories.MedicalAffairsFactory()
+    programme.summary = "Skrevet av den første."
+    programme.save_revision(user=author)
+    page = ProgrammePage.objects.get(pk=programme.pk)
+    page.get_workflow().start(page, submitter)
+    page = ProgrammePage.objects.get(pk=programme.pk)
+    task_state = page.current_workflow_task_state
+    task = task_state.task.specific
+    assert task.get_actions(page, author) == []
+    assert not task.get_task_states_user_can_moderate(author).exists()
+    assert task.get_task_states_user_can_moderate(third).exists()
+    client.force_login(author)
+    url = reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk))
+    client.post(url)
+    assert not ProgrammePage.objects.get(pk=programme.pk).summary == "Skrevet av den første."
+
+
+def _lesson_form(lesson, **extra):
+    """The lesson's edit form as the browser posts it."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+    data = nested_form_data(
+        {
+            "title": lesson.title,
+            "slug": lesson.slug,
+            "intro": lesson.intro,
+            "body": streamfield([("text", rich_text("<p>Uendret tekst.</p>"))]),
+            "comments": inline_formset([]),
+        }
+    )
+    return data | extra
+
+
+def test_a_reviewer_approves_a_question_from_its_edit_view_and_it_goes_live(
+    client, programme, editors, django_capture_on_commit_callbacks
+):
+    from quizzes.models import Question
+    from tests.test_material_change import edit_url, question_form
+
+    editor, reviewer = editors
+    question = factories.question_bank(programme, topics=1, per_topic=1)[0]
+    question.text = "Hvem kan starte behandling med Lemtrada?"
+    _submit(question, editor)
+    url = edit_url(question)
+
+    client.force_login(editor)
+    body = client.get(url).content.decode()
+    assert 'data-workflow-action-name="approve"' not in body
+    assert Question.objects.get(pk=question.pk).get_lock().for_user(editor)
+
+    client.force_login(reviewer)
+    body = client.get(url).content.decode()
+    assert 'data-workflow-action-name="approve"' in body
+    assert 'data-workflow-action-name="reject"' in body
+    draft = Question.objects.get(pk=question.pk).get_latest_revision_as_object()
+    data = question_form(draft, correct="a", action=None)
+    data |= {"action-workflow-action": "true", "workflow-action-name": "approve"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    live = Question.objects.get(pk=question.pk)
+    assert live.text == "Hvem kan starte behandling med Lemtrada?"
+    assert live.live_revision.user == editor
+    assert live.current_workflow_state is None
+
+
+def test_a_question_in_review_cannot_be_saved_by_its_author(client, programme, editors):
+    from quizzes.models import Question
+    from tests.test_material_change import edit_url, question_form
+
+    editor, _ = editors
+    question = factories.question_bank(programme, topics=1, per_topic=1)[0]
+    question.text = "Sendt til gjennomgang."
+    _submit(question, editor)
+    client.force_login(editor)
+    draft = Question.objects.get(pk=question.pk).get_latest_revision_as_object()
+    data = question_form(draft, correct="b", action=None)
+    client.post(edit_url(question), data)
+    latest = Question.objects.get(pk=question.pk).get_latest_revision_as_object()
+    assert [o.key for o in latest.options.all() if o.is_correct] == ["a"]
+
+
+def test_requesting_changes_needs_a_comment(client, programme, editors):
+    editor, reviewer = editors
+    programme.summary = "Trenger endring."
+    _, state = _submit(programme, editor)
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    form = task.get_form_for_action("reject")({"comment": "  "})
+    assert not form.is_valid()
+    client.force_login(reviewer)
+    url = reverse("wagtailadmin_pages:workflow_action", args=(programme.pk, "reject", task_state.pk))
+    client.post(url, {"comment": ""}, headers={"x-requested-with": "XMLHttpRequest"})
+    assert ProgrammePage.objects.get(pk=programme.pk).current_workflow_task_state.status == "in_progress"
+
+    client.post(url, {"comment": "Kilden mangler for 1–3 dager."})
+    state.refresh_from_db()
+    assert state.status == "needs_changes"
+    task_state.refresh_from_db()
+    assert task_state.comment == "Kilden mangler for 1–3 dager."
+
+
 def test_approval_publishes_the_reviewed_revision_not_a_later_draft(
     programme, editors, django_capture_on_commit_callbacks
 ):
     editor, reviewer = editors
+    third = factories.MedicalAffairsFactory()
     programme.summary = "Gjennomgått tekst."
     _, state = _submit(programme, editor)
     later = ProgrammePage.objects.get(pk=programme.pk)
     later.summary = "Ikke gjennomgått."
-    later.save_revision(user=editor)
+    later.save_revision(user=reviewer)
     task_state = state.current_task_state
+    task = task_state.task.specific
+    assert task.get_actions(later, reviewer) == []  # saving a change made her an author
     with django_capture_on_commit_callbacks(execute=True):
-        task_state.task.specific.on_action(task_state, reviewer, "approve")
-    assert ProgrammePage.objects.get(pk=programme.pk).summary == "Gjennomgått tekst."
+        task.on_action(task_state, third, "approve")
+    page = ProgrammePage.objects.get(pk=programme.pk)
+    assert page.summary == "Gjennomgått tekst."
+    assert page.has_unpublished_changes
+
+
+def test_a_reviewer_cannot_change_the_content_and_approve_it_in_one_step(client, programme, editors):
+    from courses.models import LessonPage
+
+    editor, reviewer = editors
+    lesson = LessonPage.objects.child_of(programme).first()
+    lesson.intro = "Sendt til gjennomgang."
+    _submit(lesson, editor)
+    client.force_login(reviewer)
+    edit_url = reverse("wagtailadmin_pages:edit", args=(lesson.pk,))
+    draft = LessonPage.objects.get(pk=lesson.pk).get_latest_revision_as_object()
+    data = _lesson_form(draft, **{"action-workflow-action": "true", "workflow-action-name": "approve"})
+    data["intro"] = "Endret av den som godkjenner."
+    client.post(edit_url, data)
+    lesson = LessonPage.objects.get(pk=lesson.pk)
+    assert lesson.intro != "Endret av den som godkjenner."
+    task_state = lesson.current_workflow_task_state
+    assert task_state.status == "in_progress"
+    assert task_state.revision.as_object().intro == "Sendt til gjennomgang."
+    assert task_state.task.specific.get_actions(lesson, reviewer) == []
+    assert PageLogEntry.objects.filter(page=lesson, action="courses.approval_refused", user=reviewer).exists()
 
 
 def test_medical_affairs_cannot_delete_questions_or_topics(editors):
