@@ -10,6 +10,7 @@ from wagtail.models import (
     DraftStateMixin,
     LockableMixin,
     Orderable,
+    PreviewableMixin,
     RevisionMixin,
     TranslatableMixin,
     WorkflowMixin,
@@ -67,6 +68,7 @@ class Question(
     DraftStateMixin,
     LockableMixin,
     RevisionMixin,
+    PreviewableMixin,
     TranslatableMixin,
     index.Indexed,
     ClusterableModel,
@@ -150,6 +152,19 @@ class Question(
     def programme_key(self):
         """The translation key of the programme whose quiz this question belongs to."""
         return self.topic.programme.translation_key
+
+    def get_preview_template(self, request, mode_name):
+        return "quizzes/question_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        """The question as the attempt page shows it; nothing in it says which option is keyed."""
+        context = super().get_preview_context(request, mode_name)
+        context["preview_options"] = [
+            {"text": option.text, "token": str(n), "checked": False}
+            for n, option in enumerate(self.options.all(), start=1)
+        ]
+        context["preview_language"] = self.locale.language_code if self.locale_id else ""
+        return context
 
 
 class Option(Orderable):

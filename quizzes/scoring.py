@@ -36,17 +36,25 @@ def decide(*, results: Iterable[tuple[bool, bool]], pass_mark: int) -> Outcome:
     )
 
 
-def point_biserial(
-    *, n: int, n_correct: int, mean_all: float, mean_sq_all: float, mean_correct, mean_wrong
+def item_rest_correlation(
+    *, n: int, n_right: int, sum_rest: float, sum_rest_sq: float, sum_rest_right: float
 ) -> float | None:
-    """Point-biserial correlation of an item with the attempt score, from aggregates."""
-    if not n or n_correct in (0, n) or mean_correct is None or mean_wrong is None:
+    """Pearson (point-biserial) correlation between an item's 0/1 score and the rest score.
+
+    The rest score is the attempt's score without this item, so the item does not correlate
+    with itself. From sums over the ``n`` answers: ``n_right`` (the sum of the 0/1 scores and
+    of their squares), the rest scores' sum and sum of squares, and their sum over the answers
+    that were right. ``None`` when it is undefined: everyone answered alike, or everyone scored
+    alike on the rest.
+    """
+    if n < 2:
         return None
-    variance = mean_sq_all - mean_all * mean_all
-    if variance <= 1e-12:
+    spread_item = n * n_right - n_right * n_right
+    spread_rest = n * sum_rest_sq - sum_rest * sum_rest
+    if spread_item <= 0 or spread_rest <= 1e-9 * n * n:
         return None
-    p = n_correct / n
-    return (mean_correct - mean_wrong) / variance**0.5 * (p * (1 - p)) ** 0.5
+    r = (n * sum_rest_right - n_right * sum_rest) / (spread_item * spread_rest) ** 0.5
+    return max(-1.0, min(1.0, r))
 
 
 def parse_answers(data: Mapping, *, prefix: str = "q") -> dict[str, list[str]]:

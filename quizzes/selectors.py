@@ -1,13 +1,14 @@
 """Read-only questions about quizzes: who may start, what an attempt shows, how items perform."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Avg, Count, F, Max, Q
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db.models import Case, Count, ExpressionWrapper, FloatField, Max, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Locale, Page
+from wagtail.models import Page
 
 from courses.models import ProgrammePage
 from courses.selectors import programme_in_default_locale, programme_progress
@@ -440,114 +441,308 @@ def lesson_urls_for(*, keys, language, request=None) -> dict:
     return {page.translation_key: page.get_url(request) for page in pages}
 
 
+# Item statistics ------------------------------------------------------------------------------
+
+MIN_ANSWERS_FOR_FLAGS = 30
+"""Below this many answers a version's figures are shown but not flagged: they still move a lot."""
+VERY_HARD_BELOW = 0.30
+VERY_EASY_ABOVE = 0.95
+LOW_DISCRIMINATION_BELOW = 0.20
+
+
+def _figure(value: float) -> str:
+    return formats.number_format(value, 2)
+
+
+@dataclass(frozen=True)
+class OptionStatistic:
+    key: str
+    text: str
+    keyed: bool
+    count: int
+    share: float
+
+
 @dataclass
 class ItemStatistic:
+    """One published version (revision) of one question in one language, over the submitted
+    attempts that showed it: the text, options and keyed answer are those the learners saw."""
+
     question_key: object
-    question: Question | None
+    question_id: int | None
+    revision_id: int | None
+    saved_at: datetime | None
+    language: str
+    topic_name: str
+    text: str
+    kind: str
+    critical: bool
+    is_live: bool
+    retired: bool
     attempts: int
-    facility: float | None
+    correct: int
     discrimination: float | None
-    option_counts: dict
+    options: list[OptionStatistic]
+
+    @property
+    def facility(self) -> float | None:
+        return self.correct / self.attempts if self.attempts else None
+
+    @property
+    def option_counts(self) -> dict:
+        return {option.key: option.count for option in self.options if option.count}
+
+    @property
+    def keyed_answer(self) -> str:
+        return "; ".join(option.text for option in self.options if option.keyed)
+
+    @property
+    def enough_data(self) -> bool:
+        return self.attempts >= MIN_ANSWERS_FOR_FLAGS
+
+    @property
+    def not_enough_data(self) -> str:
+        if self.enough_data:
+            return ""
+        return _("Not enough data yet (%(n)s of %(minimum)s answers)") % {
+            "n": self.attempts,
+            "minimum": MIN_ANSWERS_FOR_FLAGS,
+        }
 
     @property
     def flags(self) -> list[str]:
+        """What a content owner should look at; nothing until there are enough answers."""
+        if not self.enough_data:
+            return []
         flags = []
-        if self.facility is not None and self.facility < 0.30:
-            flags.append(_("Very hard (facility below 0.30)"))
-        if self.facility is not None and self.facility > 0.95:
-            flags.append(_("Very easy (facility above 0.95)"))
+        if self.facility < VERY_HARD_BELOW:
+            flags.append(_("Very hard (facility below %(limit)s)") % {"limit": _figure(VERY_HARD_BELOW)})
+        if self.facility > VERY_EASY_ABOVE:
+            flags.append(_("Very easy (facility above %(limit)s)") % {"limit": _figure(VERY_EASY_ABOVE)})
         if self.discrimination is not None and self.discrimination < 0:
             flags.append(_("Negative discrimination"))
+        elif self.discrimination is not None and self.discrimination < LOW_DISCRIMINATION_BELOW:
+            limit = _figure(LOW_DISCRIMINATION_BELOW)
+            flags.append(_("Low discrimination (below %(limit)s)") % {"limit": limit})
         return flags
 
-    def options(self):
-        """(option, times chosen, share) in the option order of the question."""
-        if self.question is None:
-            return [
-                (None, key, count, count / self.attempts if self.attempts else 0)
-                for key, count in self.option_counts.items()
-            ]
-        return [
-            (
-                option,
-                option.key,
-                self.option_counts.get(option.key, 0),
-                self.option_counts.get(option.key, 0) / self.attempts if self.attempts else 0,
+    @property
+    def facility_explanation(self) -> str:
+        if not self.attempts:
+            return _("Nobody has answered this version yet.")
+        return _("%(percent)s%% of the learners who answered it got it right.") % {
+            "percent": round(self.facility * 100)
+        }
+
+    @property
+    def discrimination_explanation(self) -> str:
+        if not self.attempts:
+            return ""
+        if self.discrimination is None:
+            return _(
+                "Cannot be worked out yet: everyone answered it alike, or everyone scored alike "
+                "on the rest of the quiz."
             )
-            for option in self.question.options.all()
-        ]
+        if self.discrimination < 0:
+            text = _(
+                "Learners who did well on the rest of the quiz got this one wrong more often than "
+                "those who did poorly. Check the keyed answer, and look for wording that misleads "
+                "or a wrong option that can be defended as right."
+            )
+        elif self.discrimination < LOW_DISCRIMINATION_BELOW:
+            text = _(
+                "Learners who did well on the rest of the quiz got this one right hardly more "
+                "often than the others, so it says little about what they learned. Check that the "
+                "wording is clear and that only the keyed answer is right."
+            )
+        else:
+            text = _(
+                "Learners who did well on the rest of the quiz got this one right more often than "
+                "the others: it tells those who learned the content from those who did not."
+            )
+        if not self.enough_data:
+            text = "{} {}".format(text, _("With this few answers the figure can still change a lot."))
+        return text
+
+
+def _rest_share():
+    """The attempt's score on its other questions (this item removed), as a share of them."""
+    this_item = Case(When(is_correct=True, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+    return ExpressionWrapper(
+        (Cast("attempt__correct_count", FloatField()) - this_item)
+        / (Cast("attempt__question_count", FloatField()) - Value(1.0)),
+        output_field=FloatField(),
+    )
 
 
 def item_statistics(*, programme, language: str | None = None) -> list[ItemStatistic]:
-    """Per-question statistics over submitted attempts, aggregated in the database.
+    """Statistics per published version of each question, over submitted attempts.
 
-    Language versions of one question count together (grouped by translation key).
-    Discrimination is the point-biserial correlation between answering the item
-    correctly and the attempt score. The number of queries does not depend on the
-    number of attempts.
+    A row is one question revision in one language (what ``AttemptQuestion.question_revision``
+    recorded was shown), so an edited question has a row for its earlier version and one for
+    the version live now, each with its own keyed answer and option counts. Published questions
+    nobody has answered yet have a row for their live version; drafts never published have none.
+
+    Discrimination is the item-rest correlation: the Pearson (point-biserial) correlation
+    between the item's 0/1 score and the attempt's score on its other questions. The figures
+    are summed in the database; the number of queries does not depend on the number of attempts.
+    ``language`` keeps only that language's versions.
     """
+    key = programme.translation_key
     submitted = AttemptQuestion.objects.filter(
-        attempt__programme_key=programme.translation_key,
-        attempt__status=Attempt.Status.SUBMITTED,
+        attempt__programme_key=key, attempt__status=Attempt.Status.SUBMITTED
     )
-    score = F("attempt__score")
-    rows = submitted.values("question_key").annotate(
-        n=Count("pk"),
-        n_correct=Count("pk", filter=Q(is_correct=True)),
-        mean_all=Avg(score),
-        mean_sq_all=Avg(score * score),
-        mean_correct=Avg(score, filter=Q(is_correct=True)),
-        mean_wrong=Avg(score, filter=Q(is_correct=False)),
+    choices = AttemptChoice.objects.filter(
+        item__attempt__programme_key=key, item__attempt__status=Attempt.Status.SUBMITTED
+    )
+    live = Question.objects.filter(topic__programme__translation_key=key, live=True)
+    if language:
+        submitted = submitted.filter(attempt__language=language)
+        choices = choices.filter(item__attempt__language=language)
+        live = live.filter(locale__language_code=language)
+
+    right = Q(is_correct=True)
+    has_rest = Q(attempt__question_count__gt=1)
+    rest = _rest_share()
+    rows = list(
+        submitted.values("question_key", "question_revision_id", "attempt__language")
+        .annotate(
+            n=Count("pk"),
+            n_right=Count("pk", filter=right),
+            n_rest=Count("pk", filter=has_rest),
+            n_rest_right=Count("pk", filter=has_rest & right),
+            sum_rest=Sum(rest, filter=has_rest),
+            sum_rest_sq=Sum(rest * rest, filter=has_rest),
+            sum_rest_right=Sum(rest, filter=has_rest & right),
+            saved_at=Max("question_revision__created_at"),
+            snapshot_pk=Max("pk"),
+        )
+        .order_by()
     )
     counts: dict = {}
     for row in (
-        AttemptChoice.objects.filter(
-            item__attempt__programme_key=programme.translation_key,
-            item__attempt__status=Attempt.Status.SUBMITTED,
+        choices.values(
+            "item__question_key", "item__question_revision_id", "item__attempt__language", "option_key"
         )
-        .values("item__question_key", "option_key")
         .annotate(n=Count("pk"))
+        .order_by()
     ):
-        counts.setdefault(row["item__question_key"], {})[row["option_key"]] = row["n"]
-
-    locale = Locale.objects.filter(language_code=language).first() if language else None
-    locale = locale or Locale.get_default()
-    stats = {row["question_key"]: row for row in rows}
+        group = (row["item__question_key"], row["item__question_revision_id"], row["item__attempt__language"])
+        counts.setdefault(group, {})[row["option_key"]] = row["n"]
+    snapshots = (
+        {item.pk: item for item in AttemptQuestion.objects.filter(pk__in=[r["snapshot_pk"] for r in rows])}
+        if rows
+        else {}
+    )
     questions = {
-        q.translation_key: q
-        for q in Question.objects.filter(
-            topic__programme__translation_key=programme.translation_key, locale=locale
-        )
-        .select_related("topic")
-        .prefetch_related("options")
+        q.pk: q for q in live.select_related("topic", "locale", "live_revision").prefetch_related("options")
     }
+
     result = []
-    for key in sorted(set(stats) | set(questions), key=lambda k: _sort_key(questions.get(k))):
-        row = stats.get(key)
-        n = row["n"] if row else 0
+    for row in rows:
+        group = (row["question_key"], row["question_revision_id"], row["attempt__language"])
+        snapshot = snapshots[row["snapshot_pk"]]
+        question = questions.get(snapshot.question_id)
+        n_option = counts.get(group, {})
+        shown = list(snapshot.options)
+        if snapshot.kind != Question.Kind.TRUE_FALSE:
+            shown.sort(key=lambda o: o["key"])  # shuffled per attempt: list them by reference
+        keyed_ids = set(snapshot.correct_option_ids)
+        options = [(o["key"], o["text"], o["id"] in keyed_ids) for o in shown]
+        known = {o["key"] for o in shown}
+        options += [(k, "", False) for k in sorted(n_option) if k not in known]
         result.append(
             ItemStatistic(
-                question_key=key,
-                question=questions.get(key),
-                attempts=n,
-                facility=(row["n_correct"] / n) if n else None,
-                discrimination=scoring.point_biserial(
-                    n=n,
-                    n_correct=row["n_correct"],
-                    mean_all=row["mean_all"],
-                    mean_sq_all=row["mean_sq_all"],
-                    mean_correct=row["mean_correct"],
-                    mean_wrong=row["mean_wrong"],
-                )
-                if n
-                else None,
-                option_counts=counts.get(key, {}),
+                question_key=row["question_key"],
+                question_id=snapshot.question_id,
+                revision_id=row["question_revision_id"],
+                saved_at=row["saved_at"],
+                language=row["attempt__language"],
+                topic_name=question.topic.name if question else snapshot.topic_name,
+                text=snapshot.text,
+                kind=snapshot.kind,
+                critical=snapshot.critical,
+                is_live=bool(question and question.live_revision_id == row["question_revision_id"]),
+                retired=bool(question and not question.active),
+                attempts=row["n"],
+                correct=row["n_right"],
+                discrimination=scoring.item_rest_correlation(
+                    n=row["n_rest"],
+                    n_right=row["n_rest_right"],
+                    sum_rest=row["sum_rest"],
+                    sum_rest_sq=row["sum_rest_sq"],
+                    sum_rest_right=row["sum_rest_right"],
+                ),
+                options=_option_statistics(options, counts=n_option, total=row["n"]),
             )
         )
+    answered = {(s.question_key, s.revision_id, s.language) for s in result}
+    for question in questions.values():
+        language_code = question.locale.language_code
+        if (question.translation_key, question.live_revision_id, language_code) in answered:
+            continue
+        options = [(o.key, o.text, o.is_correct) for o in question.options.all()]
+        result.append(
+            ItemStatistic(
+                question_key=question.translation_key,
+                question_id=question.pk,
+                revision_id=question.live_revision_id,
+                saved_at=question.live_revision.created_at if question.live_revision else None,
+                language=language_code,
+                topic_name=question.topic.name,
+                text=question.text,
+                kind=question.kind,
+                critical=question.critical,
+                is_live=True,
+                retired=not question.active,
+                attempts=0,
+                correct=0,
+                discrimination=None,
+                options=_option_statistics(options, counts={}, total=0),
+            )
+        )
+    result.sort(key=_statistics_order(questions=questions, snapshots=snapshots))
     return result
 
 
-def _sort_key(question):
-    if question is None:
-        return (10_000, 0)
-    return (question.topic.sort_order, question.pk)
+def _option_statistics(options, *, counts: dict, total: int) -> list[OptionStatistic]:
+    return [
+        OptionStatistic(
+            key=key,
+            text=text,
+            keyed=keyed,
+            count=counts.get(key, 0),
+            share=counts.get(key, 0) / total if total else 0.0,
+        )
+        for key, text, keyed in options
+    ]
+
+
+def _statistics_order(*, questions: dict, snapshots: dict):
+    """Topic, then question (in the order the bank was written), language, then oldest version first."""
+    topic_order: dict = {}
+    question_order: dict = {}
+    for item in snapshots.values():
+        topic_order.setdefault(item.question_key, item.topic_order)
+        if item.question_id is not None:
+            question_order[item.question_key] = min(
+                question_order.get(item.question_key, item.question_id), item.question_id
+            )
+    for question in questions.values():
+        key = question.translation_key
+        topic_order[key] = question.topic.sort_order
+        question_order[key] = min(question_order.get(key, question.pk), question.pk)
+    languages = [code for code, _name in settings.LANGUAGES]
+    oldest = datetime.min.replace(tzinfo=UTC)
+
+    def order(stat: ItemStatistic):
+        return (
+            topic_order.get(stat.question_key, 10_000),
+            question_order.get(stat.question_key, 10**9),
+            str(stat.question_key),
+            languages.index(stat.language) if stat.language in languages else len(languages),
+            stat.saved_at or oldest,
+            stat.revision_id or 0,
+        )
+
+    return order

@@ -55,22 +55,20 @@ def test_no_questions_never_passes():
     assert not scoring.decide(results=[], pass_mark=80).passed
 
 
-def test_point_biserial_from_aggregates_matches_the_textbook_formula():
-    # Scores 1.0, 0.8 answered right; 0.4, 0.2 answered wrong.
-    scores_right, scores_wrong = [1.0, 0.8], [0.4, 0.2]
-    every = scores_right + scores_wrong
-    mean = sum(every) / 4
-    mean_sq = sum(s * s for s in every) / 4
-    r = scoring.point_biserial(
-        n=4, n_correct=2, mean_all=mean, mean_sq_all=mean_sq, mean_correct=0.9, mean_wrong=0.3
-    )
-    sd = (mean_sq - mean * mean) ** 0.5
-    assert r == pytest.approx((0.9 - 0.3) / sd * 0.5)
-    assert r == pytest.approx(0.9486833, rel=1e-6)
+def test_item_rest_correlation_from_sums_matches_pearson_on_the_listed_scores():
+    # Item scores 1, 1, 0, 0 with rest scores 0.8, 0.4, 0.6, 0.2. Both means 0.5; covariance
+    # (0.5*0.3 + 0.5*-0.1 - 0.5*0.1 - 0.5*-0.3) / 4 = 0.05; variances 0.25 and 0.05.
+    # Sums handed over: rest 2.0, rest squared 0.64+0.16+0.36+0.04 = 1.2, rest when right 1.2.
+    item, rest = [1, 1, 0, 0], [0.8, 0.4, 0.6, 0.2]
+    mean_i, mean_r = sum(item) / 4, sum(rest) / 4
+    cov = sum((i - mean_i) * (r - mean_r) for i, r in zip(item, rest, strict=True)) / 4
+    var_i = sum((i - mean_i) ** 2 for i in item) / 4
+    var_r = sum((r - mean_r) ** 2 for r in rest) / 4
+    r = scoring.item_rest_correlation(n=4, n_right=2, sum_rest=2.0, sum_rest_sq=1.2, sum_rest_right=1.2)
+    assert r == pytest.approx(cov / (var_i * var_r) ** 0.5)
+    assert r == pytest.approx(0.4472136, rel=1e-6)  # 0.05 / sqrt(0.25 * 0.05)
 
 
-def test_point_biserial_is_undefined_when_everyone_agrees():
-    assert (
-        scoring.point_biserial(n=3, n_correct=3, mean_all=1, mean_sq_all=1, mean_correct=1, mean_wrong=None)
-        is None
-    )
+def test_item_rest_correlation_is_undefined_when_everyone_agrees():
+    assert scoring.item_rest_correlation(n=3, n_right=3, sum_rest=2, sum_rest_sq=2, sum_rest_right=2) is None
+    assert scoring.item_rest_correlation(n=4, n_right=2, sum_rest=2, sum_rest_sq=1, sum_rest_right=1) is None
