@@ -1,8 +1,14 @@
 """Create or update a programme (pages, topics, questions) from the files in content/<programme>/.
 
 Every change goes through Wagtail revisions. Loading the same files twice changes nothing.
-A page or question that a person has edited since the last load is left alone unless forced,
-so running ``make run`` again never overwrites Medical affairs' work.
+
+- The first load, on a database without the programme, publishes it: that is the install.
+- Later loads never publish. What differs from the files is saved as a draft in the loader's
+  name and submitted to the Medical review workflow, with a change declaration naming what
+  changed; it goes live when a reviewer approves it.
+- A page or question that a person has edited since the last load, or that is in review, is
+  left alone, so running ``make run`` again never overwrites Medical affairs' work.
+- ``force`` (development only: refused unless DEBUG is on) publishes the files over everything.
 """
 
 import json
@@ -10,6 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
@@ -28,18 +35,25 @@ INDEX_INTROS = {
 INDEX_SLUGS = {"nb": "forside", "en": "home"}
 
 
+class ForceRefused(Exception):
+    """``--force`` publishes unreviewed content: only for development (DEBUG on)."""
+
+
 @dataclass
 class Report:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
+    submitted: list = field(default_factory=list)
     unchanged: int = 0
     skipped: list = field(default_factory=list)
 
     def __str__(self):
         lines = [
-            f"created {len(self.created)}, updated {len(self.updated)}, "
-            f"unchanged {self.unchanged}, kept (edited in the admin) {len(self.skipped)}"
+            f"published {len(self.created)} new and {len(self.updated)} changed, "
+            f"submitted for review {len(self.submitted)}, unchanged {self.unchanged}, "
+            f"kept {len(self.skipped)}"
         ]
+        lines += [f"  submitted for review: {item}" for item in self.submitted]
         lines += [f"  kept: {item}" for item in self.skipped]
         return "\n".join(lines)
 
@@ -137,42 +151,83 @@ def _options(options: list) -> list:
 
 
 class Loader:
-    def __init__(self, *, directory: Path, force: bool = False):
+    def __init__(self, *, directory: Path, force: bool = False, material: bool = True, summary: str = ""):
         self.directory = directory
         self.force = force
+        self.material = material
+        self.summary = summary
+        self.installing = True  # decided in run(): no programme yet in the default language
         self.report = Report()
 
     # -- helpers -------------------------------------------------------------------------
-    def _edited_by_person(self, obj) -> bool:
+    def _kept_reason(self, obj) -> str | None:
+        """Why the files must not touch this object: a person's work, or a review under way."""
+        if getattr(obj, "workflow_in_progress", False):
+            return "in review"
         revision = obj.latest_revision
-        return revision is not None and revision.user_id is not None
+        if revision is not None and revision.user_id is not None:
+            return "edited in the admin"
+        return None
 
     def _publish(self, obj, label: str, *, new: bool):
         obj.save_revision(user=None, log_action=True).publish(user=None)
         (self.report.created if new else self.report.updated).append(label)
 
-    def _update(self, obj, label: str, *, differs: bool, apply) -> bool:
-        """Publish a new revision when the files differ from what is live, unless a person edited it."""
-        if not differs and obj.live:
+    def _submit(self, obj, label: str, changed: list):
+        """Save what the files say as a draft and send it to Medical review, declaring what changed."""
+        from courses import selectors as course_selectors
+        from courses import services as course_services
+
+        revision = obj.save_revision(user=None, log_action=True)
+        summary = self.summary or "Loaded from the content files: " + ", ".join(changed) + "."
+        programme_key, lesson_key = course_selectors.change_scope(obj=obj)
+        course_services.content_change_declare(
+            revision=revision,
+            programme_key=programme_key,
+            lesson_key=lesson_key,
+            title=str(obj),
+            material=self.material,
+            summary=summary,
+            user=None,
+        )
+        workflow = obj.get_workflow()
+        if workflow is not None:
+            workflow.start(obj, None)
+        self.report.submitted.append(f"{label} ({', '.join(changed)})")
+
+    def _save_new(self, obj, label: str):
+        """A new page or question: published on install (or forced), otherwise a draft in review."""
+        if self.installing or self.force:
+            self._publish(obj, label, new=True)
+        else:
+            self._submit(obj, label, ["new"])
+
+    def _update(self, obj, label: str, *, changed: list, apply) -> bool:
+        """Bring ``obj`` in line with the files: publish when installing or forced, else submit."""
+        if not changed and obj.live:
             self.report.unchanged += 1
             return False
-        if self._edited_by_person(obj) and not self.force:
-            self.report.skipped.append(label)
+        reason = self._kept_reason(obj)
+        if reason and not self.force:
+            self.report.skipped.append(f"{label} ({reason})")
             return False
         apply()
-        self._publish(obj, label, new=False)
+        if self.installing or self.force:
+            self._publish(obj, label, new=False)
+        else:
+            self._submit(obj, label, changed or ["not live"])
         return True
 
-    def _update_fields(self, obj, values: dict, label: str, *, compare=None, also_differs=False) -> bool:
-        """Set ``values``; whether anything changed is judged on ``compare`` (default: all of them)."""
+    def _update_fields(self, obj, values: dict, label: str, *, compare=None, extra_changes=()) -> bool:
+        """Set ``values``; what changed is judged on ``compare`` (default: all of them)."""
 
         def apply():
             for name, value in values.items():
                 setattr(obj, name, value)
 
         compare = values if compare is None else compare
-        differs = also_differs or any(getattr(obj, k) != v for k, v in compare.items())
-        return self._update(obj, label, differs=differs, apply=apply)
+        changed = [k for k, v in compare.items() if getattr(obj, k) != v] + list(extra_changes)
+        return self._update(obj, label, changed=changed, apply=apply)
 
     # -- pages ---------------------------------------------------------------------------
     def index_page(self, locale, source=None) -> ProgrammeIndexPage:
@@ -207,7 +262,7 @@ class Loader:
             site.root_page = index
             site.save()
 
-    def programme_page(self, index, data: dict, source=None) -> ProgrammePage:
+    def programme_page(self, index, data: dict, question_data: dict, source=None) -> ProgrammePage:
         info = data["programme"]
         values = {
             "title": info["title"],
@@ -217,6 +272,8 @@ class Loader:
             "source_sender": info["source_sender"],
             "source_date": info["source_date"],
             "source_authority": info["source_authority"],
+            "source_status": info.get("source_status", ProgrammePage.SourceStatus.CURRENT),
+            "source_status_note": info.get("source_status_note", ""),
             "attestation_validity_months": info.get("attestation_validity_months", 12),
             "pass_mark": info.get("pass_mark", 80),
             "attestation_prefix": info.get("attestation_prefix", "ATT"),
@@ -230,13 +287,44 @@ class Loader:
         label = f"programme {info['slug']} ({index.locale.language_code})"
         if page is None:
             page = ProgrammePage(slug=info["slug"], locale=index.locale, **values)
+            if "review_due" in info:
+                page.review_due = info["review_due"]
             if source is not None:
                 page.translation_key = source.translation_key
+            page.quiz_topics = self._topics(page, question_data, source)
+            if not (self.installing or self.force):
+                page.live = False
             index.add_child(instance=page)
-            self._publish(page, label, new=True)
+            self._save_new(page, label)
             return page
-        self._update_fields(page, values, label)
+        topics = self._topics(page, question_data, source)
+        current = [(t.key, t.name, t.sort_order) for t in page.quiz_topics.all()]
+        wanted = [(t.key, t.name, t.sort_order) for t in topics]
+
+        changed = [k for k, v in values.items() if getattr(page, k) != v]
+        if current != wanted:
+            changed.append("quiz topics")
+
+        def apply():
+            for name, value in values.items():
+                setattr(page, name, value)
+            page.quiz_topics = topics
+
+        self._update(page, label, changed=changed, apply=apply)
         return page
+
+    def _topics(self, page, data: dict, source=None) -> list:
+        """The programme's quiz topics as the files list them (existing ones keep their identity)."""
+        existing = {t.key: t for t in page.quiz_topics.all()} if page.pk else {}
+        source_topics = {t.key: t for t in source.quiz_topics.all()} if source is not None else {}
+        topics = []
+        for order, item in enumerate(data["topics"]):
+            topic = existing.get(item["key"]) or Topic(key=item["key"], locale=page.locale)
+            topic.name, topic.sort_order = item["name"], order
+            if topic.pk is None and item["key"] in source_topics:
+                topic.translation_key = source_topics[item["key"]].translation_key
+            topics.append(topic)
+        return topics
 
     def lesson_pages(self, programme, data: dict, sources=None) -> dict:
         info = data["programme"]
@@ -257,13 +345,19 @@ class Loader:
                 page = LessonPage(slug=lesson["slug"], locale=programme.locale, body=raw, **values)
                 if source is not None:
                     page.translation_key = source.translation_key
+                if not (self.installing or self.force):
+                    page.live = False
                 programme.add_child(instance=page)
-                self._publish(page, label, new=True)
+                self._save_new(page, label)
             else:
                 values["slug"] = lesson["slug"]
                 body_differs = normalise_body(page.body.get_prep_value()) != normalise_body(raw)
                 if self._update_fields(
-                    page, dict(values, body=raw), label, compare=values, also_differs=body_differs
+                    page,
+                    dict(values, body=raw),
+                    label,
+                    compare=values,
+                    extra_changes=["body"] if body_differs else [],
                 ):
                     page.refresh_from_db()
             lessons[lesson["key"]] = page
@@ -279,39 +373,16 @@ class Loader:
                 page.move(Page.objects.get(pk=siblings[position - 1]), pos="right")
 
     # -- quiz bank -----------------------------------------------------------------------
-    def topics(self, programme, data: dict, sources=None) -> dict:
-        result = {}
-        for order, item in enumerate(data["topics"]):
-            source = (sources or {}).get(item["key"])
-            topic = Topic.objects.filter(
-                locale=programme.locale, key=item["key"], programme__translation_key=programme.translation_key
-            ).first()
-            if topic is None:
-                topic = Topic(
-                    locale=programme.locale,
-                    key=item["key"],
-                    programme=programme,
-                    name=item["name"],
-                    sort_order=order,
-                )
-                if source is not None:
-                    topic.translation_key = source.translation_key
-                topic.save()
-                self.report.created.append(f"topic {item['key']} ({programme.locale.language_code})")
-            elif (topic.name, topic.sort_order, topic.programme_id) != (item["name"], order, programme.pk):
-                topic.name, topic.sort_order, topic.programme = item["name"], order, programme
-                topic.save()
-                self.report.updated.append(f"topic {item['key']} ({programme.locale.language_code})")
-            else:
-                self.report.unchanged += 1
-            result[item["key"]] = topic
-        return result
-
-    def questions(self, programme, data: dict, topics: dict, lessons: dict, sources=None) -> dict:
+    def questions(self, programme, data: dict, lessons: dict, sources=None) -> dict:
         result = {}
         code = programme.locale.language_code
+        topics = {t.key: t for t in Topic.objects.filter(programme=programme)}
         for item in data["questions"]:
             source = (sources or {}).get(item["key"])
+            label = f"question {item['key']} ({code})"
+            if item["topic"] not in topics:
+                self.report.skipped.append(f"{label} (its topic {item['topic']} is not live yet)")
+                continue
             values = {
                 "topic": topics[item["topic"]],
                 "kind": item["kind"],
@@ -327,14 +398,15 @@ class Loader:
                 key=item["key"],
                 topic__programme__translation_key=programme.translation_key,
             ).first()
-            label = f"question {item['key']} ({code})"
             if question is None:
                 question = Question(locale=programme.locale, key=item["key"], active=True, **values)
                 if source is not None:
                     question.translation_key = source.translation_key
                 question.options = _options(options)
+                if not (self.installing or self.force):
+                    question.live = False
                 question.save()
-                self._publish(question, label, new=True)
+                self._save_new(question, label)
             else:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
 
@@ -344,8 +416,10 @@ class Loader:
                     question.options = _options(options)
                     question.save()
 
-                differs = current != options or any(getattr(question, k) != v for k, v in values.items())
-                self._update(question, label, differs=differs, apply=apply)
+                changed = [k for k, v in values.items() if getattr(question, k) != v]
+                if current != options:
+                    changed.append("options")
+                self._update(question, label, changed=changed, apply=apply)
             result[item["key"]] = question
         return result
 
@@ -361,11 +435,18 @@ class Loader:
     # -- everything ----------------------------------------------------------------------
     @transaction.atomic
     def run(self) -> Report:
+        if self.force and not settings.DEBUG:
+            raise ForceRefused(
+                "--force publishes the files without Medical review; it is for development only "
+                "and refuses to run with DEBUG off."
+            )
         locales = ensure_locales()
         default_code = Locale.get_default().language_code
+        slug = read_files(self.directory, default_code)[0]["programme"]["slug"]
+        self.installing = not ProgrammePage.objects.filter(slug=slug, locale=locales[default_code]).exists()
         order = [default_code] + [c for c in LANGUAGES if c != default_code]
         index_source = programme_source = None
-        lesson_sources = topic_sources = question_sources = None
+        lesson_sources = question_sources = None
         for code in order:
             locale = locales[code]
             programme_data, question_data = read_files(self.directory, code)
@@ -373,18 +454,19 @@ class Loader:
             if code == default_code:
                 self.point_site_at(index)
                 self.owner_contact(programme_data.get("owner_contact", {}))
-            programme = self.programme_page(index, programme_data, source=programme_source)
+            programme = self.programme_page(index, programme_data, question_data, source=programme_source)
             lessons = self.lesson_pages(programme, programme_data, sources=lesson_sources)
-            topics = self.topics(programme, question_data, sources=topic_sources)
-            questions = self.questions(programme, question_data, topics, lessons, sources=question_sources)
+            questions = self.questions(programme, question_data, lessons, sources=question_sources)
             if code == default_code:
                 index_source, programme_source = index, programme
-                lesson_sources, topic_sources, question_sources = lessons, topics, questions
+                lesson_sources, question_sources = lessons, questions
         return self.report
 
 
-def load_programme(*, name: str = "lemtrada", force: bool = False) -> Report:
+def load_programme(
+    *, name: str = "lemtrada", force: bool = False, material: bool = True, summary: str = ""
+) -> Report:
     directory = CONTENT_DIR / name
     if not directory.is_dir():
         raise FileNotFoundError(f"No content folder {directory}")
-    return Loader(directory=directory, force=force).run()
+    return Loader(directory=directory, force=force, material=material, summary=summary).run()

@@ -111,6 +111,32 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         ),
     )
 
+    class SourceStatus(models.TextChoices):
+        CURRENT = "current", _("Current")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    source_status = models.CharField(
+        _("status of the safety communication"),
+        max_length=20,
+        choices=SourceStatus.choices,
+        default=SourceStatus.CURRENT,
+        help_text=_(
+            "Set it to superseded when later advice replaces the letter; the programme page then "
+            "says so at the top, with the note below."
+        ),
+    )
+    source_status_note = models.TextField(
+        _("note on the status"),
+        blank=True,
+        help_text=_("What replaced the letter, or what still applies. Shown to prescribers."),
+    )
+    review_due = models.DateField(
+        _("review due"),
+        null=True,
+        blank=True,
+        help_text=_("When Medical affairs must next check the programme against its sources."),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("product"),
         FieldPanel("summary"),
@@ -120,6 +146,9 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
                 FieldPanel("source_sender"),
                 FieldPanel("source_date"),
                 FieldPanel("source_authority"),
+                FieldPanel("source_status"),
+                FieldPanel("source_status_note"),
+                FieldPanel("review_due"),
             ],
             heading=_("Source safety communication"),
         ),
@@ -423,6 +452,7 @@ class ContentChange(models.Model):
         verbose_name = _("content change")
         verbose_name_plural = _("content changes")
         ordering = ["-declared_at"]
+        permissions = [("withdraw_content", _("Can withdraw live lessons and questions urgently"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme_key", "content_version"], name="one_material_change_per_version"
