@@ -59,7 +59,7 @@ def test_a_later_load_submits_a_changed_lesson_for_review_and_publishes_nothing(
 
 
 def test_a_later_load_names_what_changed_when_no_summary_is_given(files):
-    _replace(files / "questions.nb.toml", 'critical = true', 'critical = false')
+    _replace(files / "questions.nb.toml", "critical = true", "critical = false")
     report = Loader(directory=files, material=False).run()
     assert report.submitted and not report.created and not report.updated
     change = ContentChange.objects.get()
