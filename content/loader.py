@@ -411,17 +411,38 @@ class Loader:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
 
                 def apply(question=question, values=values, options=options):
+                    # In memory only: the revision carries it; publishing (install) writes it.
                     for name, value in values.items():
                         setattr(question, name, value)
                     question.options = _options(options)
-                    question.save()
 
                 changed = [k for k, v in values.items() if getattr(question, k) != v]
                 if current != options:
                     changed.append("options")
                 self._update(question, label, changed=changed, apply=apply)
             result[item["key"]] = question
+        self._retire_missing(programme, keep=[item["key"] for item in data["questions"]])
         return result
+
+    def _retire_missing(self, programme, *, keep: list):
+        """A question the files no longer have is retired (never deleted: attempts refer to it)."""
+        code = programme.locale.language_code
+        gone = (
+            Question.objects.filter(locale=programme.locale, topic__programme=programme, active=True)
+            .exclude(key="")
+            .exclude(key__in=keep)
+        )
+        for question in gone:
+
+            def apply(question=question):
+                question.active = False
+
+            self._update(
+                question,
+                f"question {question.key} ({code})",
+                changed=["retired: no longer in the content files"],
+                apply=apply,
+            )
 
     def owner_contact(self, data: dict):
         """Fill the programme owner's contact details on first install; never overwrite staff's."""

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, ExpressionWrapper, FloatField, Max, Q,
 from django.db.models.functions import Cast, Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 
 from courses.models import ProgrammePage
 from courses.selectors import programme_in_default_locale, programme_progress
@@ -253,21 +253,45 @@ def questions_last_seen(*, user, programme_key) -> dict:
     return {row["question_key"]: row["last"] for row in rows}
 
 
-def in_language(*, questions: list, programme, locale) -> list:
-    """The same questions in the learner's language where translated (else as they are).
+def scoring_signature(question) -> tuple:
+    """What decides how an answer to the question is scored, the same in every language version:
+    type, critical flag, topic, lesson link and the keyed options (by option reference)."""
+    return (
+        question.kind,
+        question.critical,
+        question.topic.translation_key,
+        question.lesson.translation_key if question.lesson_id else None,
+        question.lesson_anchor,
+        tuple(sorted((option.key, option.is_correct) for option in question.options.all())),
+    )
 
-    The draw is made from the default-language bank, so every language gets the same
-    topics, the same number of questions and the same critical ones.
+
+def draw_pool(*, programme, locale) -> tuple[list, dict]:
+    """(questions a new attempt may draw from, in the default language; their versions in ``locale``).
+
+    The draw is made from the default-language bank, so every language gets the same topics and
+    rules. A learner of another language is only given questions whose translation is published
+    and in step with the source: same type, critical flag, topic, lesson link and keyed options.
+    A question whose translation is missing, unpublished or out of date after a change to the
+    source is left out in that language until the updated translation is published; it is never
+    shown in the source language instead, and never scored on an old key.
     """
-    if not questions or questions[0].locale_id == locale.pk:
-        return questions
+    source = list(drawable_questions(programme=programme, locale=Locale.get_default()))
+    if locale.pk == Locale.get_default().pk:
+        return source, {q.translation_key: q for q in source}
     translated = {
         q.translation_key: q
         for q in drawable_questions(programme=programme, locale=locale).filter(
-            translation_key__in=[q.translation_key for q in questions]
+            translation_key__in=[q.translation_key for q in source]
         )
     }
-    return [translated.get(q.translation_key, q) for q in questions]
+    in_step = [
+        q
+        for q in source
+        if q.translation_key in translated
+        and scoring_signature(translated[q.translation_key]) == scoring_signature(q)
+    ]
+    return in_step, translated
 
 
 def records_block_page_deletion(*, page) -> bool:

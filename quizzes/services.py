@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Locale
 
 from courses.selectors import programme_content_version, programme_in_default_locale
 from lms import roles
@@ -106,14 +105,15 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
             raise NotEligible(eligibility.reason, code=eligibility.code)
         rules = selectors.quiz_rules(programme=programme)
         locale = programme.locale
+        pool, in_language = selectors.draw_pool(programme=programme, locale=locale)
         drawn = _draw(
-            questions=list(selectors.drawable_questions(programme=programme, locale=Locale.get_default())),
+            questions=pool,
             per_topic=rules.questions_per_topic,
             shuffle=rules.shuffle,
             rng=rng,
             last_seen=selectors.questions_last_seen(user=user, programme_key=key),
         )
-        drawn = selectors.in_language(questions=drawn, programme=programme, locale=locale)
+        drawn = [in_language[q.translation_key] for q in drawn]
         if not drawn:
             raise NotEligible(
                 _("The quiz has no questions yet. Please try again later."), code="no_questions"

@@ -211,11 +211,18 @@ def translate_bank(questions, programme_page, *, skip=()):
                 locale=programme_page.locale,
                 translation_key=source_topic.translation_key,
             )
+        lesson = None
+        if question.lesson_id:
+            lesson = LessonPage.objects.filter(
+                translation_key=question.lesson.translation_key, locale=programme_page.locale
+            ).first()
         copy = Question(
             topic=topics[source_topic.pk],
             kind=question.kind,
             text=f"Question {question.key}",
             rationale=f"Explanation {question.key}",
+            lesson=lesson,
+            lesson_anchor=question.lesson_anchor,
             critical=question.critical,
             locale=programme_page.locale,
             key=question.key,

@@ -59,9 +59,12 @@ def test_a_later_load_submits_a_changed_lesson_for_review_and_publishes_nothing(
 
 
 def test_a_later_load_names_what_changed_when_no_summary_is_given(files):
+    critical_before = set(Question.objects.filter(critical=True).values_list("pk", flat=True))
     _replace(files / "questions.nb.toml", "critical = true", "critical = false")
     report = Loader(directory=files, material=False).run()
     assert report.submitted and not report.created and not report.updated
+    # Nothing changed live: the change waits for review.
+    assert set(Question.objects.filter(critical=True).values_list("pk", flat=True)) == critical_before
     change = ContentChange.objects.get()
     assert not change.material
     assert "critical" in change.summary
@@ -125,3 +128,18 @@ def test_force_publishes_over_admin_edits_in_development():
     lesson.save_revision(user=factories.MedicalAffairsFactory()).publish()
     call_command("load_programme", "--force", verbosity=0)
     assert LessonPage.objects.get(pk=lesson.pk).title != "Redigert av medisinsk avdeling"
+
+
+def test_a_question_removed_from_the_files_is_submitted_for_retirement_not_deleted(files):
+    text = (files / "questions.nb.toml").read_text(encoding="utf-8")
+    first = text.index("[[questions]]")
+    second = text.index("[[questions]]", first + 1)
+    block = text[first:second]
+    key = next(line for line in block.splitlines() if line.startswith("key =")).split('"')[1]
+    (files / "questions.nb.toml").write_text(text[:first] + text[second:], encoding="utf-8")
+    Loader(directory=files).run()
+    question = Question.objects.get(key=key, locale__language_code="nb")
+    assert question.active and question.live  # still live until a reviewer approves
+    assert question.get_latest_revision_as_object().active is False
+    assert question.current_workflow_state is not None
+    assert "retired" in ContentChange.objects.get(revision=question.latest_revision).summary

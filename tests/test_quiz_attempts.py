@@ -220,29 +220,58 @@ def test_rules_of_the_norwegian_version_apply_to_the_english_one(prescriber):
     assert all(text.startswith("Question ") for text in attempt.items.values_list("text", flat=True))
 
 
-def test_a_thinner_translation_does_not_unlock_the_quiz_early(prescriber):
+def test_a_lesson_not_yet_translated_is_neither_required_nor_counted_in_that_language(prescriber):
+    from courses.selectors import programme_progress
+
     nb = factories.programme(code="nb", lessons=3)
     en = factories.programme(code="en", source=nb, lessons=2)
-    factories.question_bank(nb, topics=1, per_topic=2)
+    factories.translate_bank(factories.question_bank(nb, topics=1, per_topic=2), en)
     factories.read_all(prescriber, en)
-    with pytest.raises(services.NotEligible) as refused:
-        services.attempt_start(user=prescriber, programme=en)
-    assert refused.value.code == "lessons_unread"
+    progress = programme_progress(user=prescriber, programme=en)
+    assert (progress.read_count, progress.total) == (2, 2)
+    assert services.attempt_start(user=prescriber, programme=en).language == "en"
+    # In Norwegian the third lesson is still required.
+    assert not programme_progress(user=prescriber, programme=nb).complete
 
 
-def test_every_language_gets_the_same_draw_with_untranslated_questions_in_norwegian(prescriber):
+def test_a_question_without_a_published_translation_is_not_drawn_in_that_language(prescriber):
     nb = factories.programme(code="nb", questions_per_topic=3)
     en = factories.programme(code="en", source=nb)
     bank = factories.question_bank(nb, topics=2, per_topic=3, critical_first=True)
     factories.translate_bank(bank, en, skip={"q1-1", "q2-2"})
     factories.read_all(prescriber, en)
     attempt = services.attempt_start(user=prescriber, programme=en)
-    items = list(attempt.items.all())
-    assert len(items) == 6
-    assert sum(item.critical for item in items) == 2
-    texts = {item.text for item in items}
-    assert {"Spørsmål 1.1", "Spørsmål 2.2"} <= texts  # fall back to the Norwegian original
-    assert "Question q1-2" in texts
+    texts = {item.text for item in attempt.items.all()}
+    assert texts == {"Question q1-2", "Question q1-3", "Question q2-1", "Question q2-3"}
+
+
+def _set_key(question, key: str):
+    """Publish a new revision of ``question`` whose only right option is ``key``."""
+    question = Question.objects.get(pk=question.pk)
+    options = list(question.options.all())
+    for option in options:
+        option.is_correct = option.key == key
+    question.options = options
+    question.save_revision().publish()
+
+
+def test_a_changed_key_in_norwegian_keeps_the_english_version_out_until_it_is_in_step(prescriber):
+    nb = factories.programme(code="nb", questions_per_topic=2)
+    en = factories.programme(code="en", source=nb)
+    bank = factories.question_bank(nb, topics=1, per_topic=2)
+    english = factories.translate_bank(bank, en)
+    factories.read_all(prescriber, en)
+    _set_key(bank[0], "b")  # the Norwegian source now keys option b
+
+    pool, _ = selectors.draw_pool(programme=en, locale=en.locale)
+    assert [q.key for q in pool] == ["q1-2"]  # the English q1-1 still keys a: not drawn
+
+    _set_key(english[0], "b")  # the English translation is brought in step (and published)
+    attempt = services.attempt_start(user=prescriber, programme=en)
+    item = attempt.items.get(question_key=bank[0].translation_key)
+    assert item.text == "Question q1-1"
+    keyed = [option["key"] for option in item.options if option["id"] in item.correct_option_ids]
+    assert keyed == ["b"]
 
 
 def test_an_abandoned_attempt_counts_from_when_it_expired(ready_prescriber, programme_with_bank):
