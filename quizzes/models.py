@@ -148,6 +148,14 @@ class Question(
     def __str__(self):
         return self.text[:80]
 
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            # Whatever creates it (the admin, a "Translate" copy of a live question, a script), a
+            # new question is a draft: only publishing a revision (Medical review, or the
+            # loader's install) makes it live.
+            self.live = False
+        super().save(*args, **kwargs)
+
     @property
     def programme_key(self):
         """The translation key of the programme whose quiz this question belongs to."""

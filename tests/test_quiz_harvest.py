@@ -84,6 +84,7 @@ def _bank(programmes):
                 ]
                 question.save()
                 question.save_revision().publish()
+                question.save_revision().publish()
                 source = source or question
 
 

@@ -256,3 +256,24 @@ def test_medical_affairs_cannot_delete_questions_or_topics(editors):
     assert not editor.has_perm("quizzes.delete_topic")
     assert not editor.has_perm("quizzes.publish_question")
     assert editor.has_perm("quizzes.change_question")
+
+
+def test_a_translate_copy_of_a_live_question_is_a_draft_until_reviewed(programme):
+    from wagtail.models import Locale
+
+    from quizzes import selectors as quiz_selectors
+    from quizzes.models import Question
+
+    question = factories.question_bank(programme, topics=1, per_topic=1)[0]
+    english, _ = Locale.objects.get_or_create(language_code="en")
+    copy = Question.objects.get(pk=question.pk).copy_for_translation(english)
+    copy.save()  # what Wagtail's "Translate" does for a snippet
+    copy = Question.objects.get(pk=copy.pk)
+    assert not copy.live
+    assert not quiz_selectors.drawable_questions(programme=programme, locale=english).exists()
+
+
+def test_medical_affairs_may_translate_but_not_publish_translations(editors):
+    editor, _ = editors
+    assert editor.has_perm("simple_translation.submit_translation")
+    assert not editor.has_perm("quizzes.publish_question")
