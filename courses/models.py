@@ -321,7 +321,14 @@ def revision_content(revision) -> dict:
 
     def strip(value):
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in _BOOKKEEPING_KEYS}
+            # A child not saved yet (an inline topic added in this draft) gets a new
+            # translation key each time the form is saved: not a change of content.
+            unsaved = "pk" in value and value["pk"] is None
+            return {
+                k: strip(v)
+                for k, v in value.items()
+                if k not in _BOOKKEEPING_KEYS and not (unsaved and k == "translation_key")
+            }
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
@@ -342,16 +349,24 @@ class PeerReviewTask(AbstractGroupApprovalTask):
     """
 
     def authors_since_published(self, obj) -> set:
-        """Everyone who submitted the change under review or saved a revision since the live one."""
+        """Everyone who submitted the change under review or saved a revision that changed the
+        content since the live one (a save that changed nothing makes nobody an author)."""
         from wagtail.models import Revision
 
         revisions = Revision.objects.filter(
             base_content_type=obj.get_base_content_type(), object_id=str(obj.pk)
-        )
-        live_revision = getattr(obj, "live_revision", None)
-        if getattr(obj, "live", False) and live_revision is not None:
+        ).order_by("created_at", "pk")
+        live_revision = getattr(obj, "live_revision", None) if getattr(obj, "live", False) else None
+        previous = None
+        if live_revision is not None:
             revisions = revisions.filter(created_at__gt=live_revision.created_at)
-        authors = set(revisions.exclude(user=None).values_list("user_id", flat=True))
+            previous = revision_content(live_revision)
+        authors = set()
+        for revision in revisions:
+            content = revision_content(revision)
+            if revision.user_id is not None and content != previous:
+                authors.add(revision.user_id)
+            previous = content
         state = getattr(obj, "current_workflow_state", None)
         if state is not None and state.requested_by_id:
             authors.add(state.requested_by_id)
@@ -389,6 +404,15 @@ class PeerReviewTask(AbstractGroupApprovalTask):
                 revision=task_state.revision,
             )
             return None
+        # Wagtail's workflow-action view checks the actions against the object in its URL but acts
+        # on the task state whose id is in the URL: check again against the task state's own object.
+        content = task_state.workflow_state.content_object
+        if (
+            task_state.task_id != self.pk
+            or task_state.status != task_state.STATUS_IN_PROGRESS
+            or not self.get_actions(content, user)
+        ):
+            raise PermissionDenied
         return super().on_action(task_state, user, action_name, **kwargs)
 
     @staticmethod

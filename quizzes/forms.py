@@ -12,6 +12,7 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
         self._check_lesson_anchor(cleaned)
+        self._check_language(cleaned)
         formset = self.formsets.get("options") if hasattr(self, "formsets") else None
         if formset is None or not formset.is_valid():
             return cleaned
@@ -32,6 +33,19 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
                 _("A multiple-choice question needs at least two correct options and at least one wrong one.")
             )
         return cleaned
+
+    def _check_language(self, cleaned):
+        """Topic and lesson are those of the question's own language version of the programme."""
+        locale_id = self.instance.locale_id
+        if locale_id is None:
+            return
+        topic, lesson = cleaned.get("topic"), cleaned.get("lesson")
+        if topic is not None and topic.locale_id != locale_id:
+            self.add_error("topic", _("Choose a topic of the programme in the question's language."))
+        if lesson is not None and lesson.locale_id != locale_id:
+            self.add_error("lesson", _("Choose a lesson in the question's language."))
+        if topic is not None and lesson is not None and lesson.get_parent().pk != topic.programme_id:
+            self.add_error("lesson", _("Choose a lesson of the programme the topic belongs to."))
 
     def _check_lesson_anchor(self, cleaned):
         """The link target must be one the chosen lesson's published text has."""

@@ -95,3 +95,16 @@ def test_a_link_target_the_lesson_has_is_saved(client, topic, lesson_with_target
     data = _form(topic) | {"lesson": lesson_with_target.pk, "lesson_anchor": "who-starts"}
     assert client.post(ADD, data).status_code == 302
     assert Question.objects.get().lesson_anchor == "who-starts"
+
+
+def test_a_topic_of_another_language_is_refused_and_nothing_is_saved(client, programme):
+    from tests import factories as f
+
+    english = f.programme(code="en", source=programme)
+    english_topic = Topic.objects.create(programme=english, name="Indication", locale=english.locale)
+    client.force_login(f.MedicalAffairsFactory())
+    response = client.post(ADD, _form(english_topic))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "in the question&#x27;s language" in body or "spørsmålets språk" in body
+    assert not Question.objects.exists()

@@ -277,3 +277,61 @@ def test_medical_affairs_may_translate_but_not_publish_translations(editors):
     editor, _ = editors
     assert editor.has_perm("simple_translation.submit_translation")
     assert not editor.has_perm("quizzes.publish_question")
+
+
+def test_approving_another_items_task_state_through_ones_own_url_is_refused(
+    client, programme, editors, django_capture_on_commit_callbacks
+):
+    """Wagtail's workflow-action URL names an object and a task state: they must agree."""
+    from quizzes.models import Question
+
+    editor, colleague = editors
+    mine, theirs = factories.question_bank(programme, topics=1, per_topic=2)
+    theirs.text = "Kollegaens endring."
+    _submit(theirs, colleague)
+    mine.text = "Min uinspiserte endring."
+    _, my_state = _submit(mine, editor)
+    client.force_login(editor)
+    url = reverse(
+        "wagtailsnippets_quizzes_question:workflow_action",
+        args=(theirs.pk, "approve", my_state.current_task_state.pk),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"comment": ""})
+    assert Question.objects.get(pk=mine.pk).text != "Min uinspiserte endring."
+    assert Question.objects.get(pk=mine.pk).current_workflow_task_state.status == "in_progress"
+
+
+def test_a_save_that_changes_nothing_makes_nobody_an_author(client, programme, editors):
+    from quizzes.models import Question
+    from tests.test_material_change import edit_url, question_form
+
+    editor, reviewer = editors
+    question = factories.question_bank(programme, topics=1, per_topic=1)[0]
+    question.text = "Til gjennomgang."
+    _submit(question, editor)
+    client.force_login(reviewer)
+    draft = Question.objects.get(pk=question.pk).get_latest_revision_as_object()
+    data = question_form(draft, correct="a", action=None)
+    data |= {"action-workflow-action": "true", "workflow-action-name": "reject"}  # no comment
+    client.post(edit_url(question), data)
+    question = Question.objects.get(pk=question.pk)
+    assert question.current_workflow_task_state.status == "in_progress"
+    assert question.current_workflow_task_state.task.specific.get_actions(question, reviewer)
+
+
+def test_a_new_inline_topic_getting_a_fresh_translation_key_is_not_a_change(programme):
+    import copy
+
+    from courses.models import revision_content
+
+    revision = ProgrammePage.objects.get(pk=programme.pk).save_revision()
+    content = copy.deepcopy(revision.content)
+    content["quiz_topics"] = [{"pk": None, "translation_key": "a", "name": "Nytt emne", "key": ""}]
+    again = copy.deepcopy(content)
+    again["quiz_topics"][0]["translation_key"] = "b"
+    revision.content, other = content, copy.copy(revision)
+    other.content = again
+    assert revision_content(revision) == revision_content(other)
+    again["quiz_topics"][0]["name"] = "Annet navn"
+    assert revision_content(revision) != revision_content(other)
