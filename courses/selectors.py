@@ -4,12 +4,14 @@ import html
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
+from django.utils import timezone
 from django.utils.html import strip_tags
-from wagtail.models import Locale, WorkflowState
+from django.utils.translation import gettext
+from wagtail.models import DraftStateMixin, Locale, Page, WorkflowState
 
 from .models import ContentChange, LessonOpened, LessonPage, LessonProgress, ProgrammePage
 
@@ -232,11 +234,19 @@ def programme_content_version(*, programme_key) -> int:
 
 
 def required_lesson_keys(*, programme: ProgrammePage, lessons=None) -> frozenset:
-    """Translation keys of the default-language version's published lessons."""
+    """Translation keys of the lessons a learner of this language version must read.
+
+    Those published both in this version and in the default-language version: a lesson whose
+    translation is not published yet is neither shown nor required in that language, and a
+    lesson withdrawn from the source is not required in any language.
+    """
+    lessons = programme_lessons(programme=programme) if lessons is None else lessons
+    own = frozenset(lesson.translation_key for lesson in lessons)
     source = programme_in_default_locale(programme=programme)
-    if source.pk == programme.pk and lessons is not None:
-        return frozenset(lesson.translation_key for lesson in lessons)
-    return frozenset(LessonPage.objects.child_of(source).live().values_list("translation_key", flat=True))
+    if source.pk == programme.pk:
+        return own
+    source_keys = LessonPage.objects.child_of(source).live().values_list("translation_key", flat=True)
+    return own & frozenset(source_keys)
 
 
 def programme_progress(*, user, programme: ProgrammePage) -> ProgrammeProgress:
@@ -444,3 +454,65 @@ def programme_next_step(
             return NextStep("renew_reading", lesson)
         return NextStep("continue" if progress.started else "start", lesson)
     return NextStep("renew_quiz" if renewing else "quiz")
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """A programme Medical affairs must check against its sources: ``days_left`` until its review
+    date (negative when overdue, 0 when due today), ``None`` when no review date is set."""
+
+    programme: ProgrammePage
+    days_left: int | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left if self.overdue else 0
+
+
+def programmes_due_for_review(*, today: date | None = None, within_days: int = 30) -> list[ReviewDue]:
+    """Default-language programmes, live or not, whose review date has passed or falls within
+    ``within_days`` of ``today``, or that have none: the most overdue first, those without a date last."""
+    today = today or timezone.localdate()
+    pages = (
+        ProgrammePage.objects.filter(locale=Locale.get_default())
+        .filter(Q(review_due__isnull=True) | Q(review_due__lte=today + timedelta(days=within_days)))
+        .order_by(F("review_due").asc(nulls_last=True), "path")
+    )
+    return [ReviewDue(page, (page.review_due - today).days if page.review_due else None) for page in pages]
+
+
+def content_retirable(model) -> bool:
+    """Content with drafts and an ``active`` flag (a quiz question): withdrawing it also retires it."""
+    return (
+        issubclass(model, DraftStateMixin)
+        and not issubclass(model, Page)
+        and any(field.name == "active" for field in model._meta.concrete_fields)
+    )
+
+
+def content_withdrawable(model) -> bool:
+    """Lessons and retirable content (quiz questions) can be withdrawn urgently; programmes cannot."""
+    return issubclass(model, LessonPage) or content_retirable(model)
+
+
+def content_withdraw_refusal(*, obj) -> str | None:
+    """Why ``obj`` cannot be withdrawn urgently, or None when it can (a live lesson or question)."""
+    if not content_withdrawable(type(obj)):
+        return gettext("Only a lesson or a quiz question can be withdrawn urgently, not a whole programme.")
+    if not obj.live:
+        return gettext("It is not live: learners do not see it, so there is nothing to withdraw.")
+    return None
+
+
+def content_live_versions(*, obj):
+    """The live language versions of a lesson or question, ``obj`` among them when it is live."""
+    return (
+        type(obj)
+        ._default_manager.filter(translation_key=obj.translation_key, live=True)
+        .select_related("locale")
+        .order_by("locale__language_code")
+    )

@@ -2,9 +2,14 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.actions.unpublish import UnpublishAction
+from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.log_actions import log
+from wagtail.models import Page
 
+from . import selectors
 from .models import ContentChange, LessonOpened, LessonPage, LessonProgress
 from .selectors import lesson_was_opened, programme_content_version
 from .signals import material_change_published
@@ -96,3 +101,57 @@ def content_change_published(*, revision, now=None):
         )
         material_change_published.send(sender=ContentChange, change=change)
     return change
+
+
+class ContentNotWithdrawable(ValueError):
+    """An urgent withdrawal refused: no reason given, or not a live lesson or question."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def content_withdraw(*, obj, user, reason: str) -> list:
+    """Take a live lesson or quiz question away from learners at once, in every language.
+
+    The one change Medical affairs make without review, because it only takes content away: each
+    live language version is unpublished (a scheduled publication is dropped), any review in
+    progress on it is cancelled, and a question is also retired (``active`` off, in the row and in
+    a new latest revision, so editing and publishing it again does not bring it back into the quiz
+    unless someone switches it on). Each version's history gets a ``courses.withdrawn`` entry with
+    the reason. The caller checks the ``courses.withdraw_content`` permission. Returns the versions
+    withdrawn.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContentNotWithdrawable(gettext("Give the reason for withdrawing it."))
+    fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    refusal = selectors.content_withdraw_refusal(obj=fresh)
+    if refusal:
+        raise ContentNotWithdrawable(refusal)
+    retire = selectors.content_retirable(type(fresh))
+    versions = list(selectors.content_live_versions(obj=fresh).select_related(None).select_for_update())
+    for version in versions:
+        state = version.current_workflow_state
+        if state is not None:
+            state.cancel(user=user)
+        if retire:
+            version.active = False
+        # Medical affairs may not unpublish through Wagtail (everything else goes through
+        # review); the permission checked here is ``courses.withdraw_content``.
+        unpublish = UnpublishPageAction if isinstance(version, Page) else UnpublishAction
+        unpublish(version, user=user, log_action=False).execute(skip_permission_checks=True)
+        revision = None
+        if retire:
+            draft = version.get_latest_revision_as_object()
+            draft.active = False
+            revision = draft.save_revision(user=user, clean=False)
+        log(
+            instance=version,
+            action="courses.withdrawn",
+            user=user,
+            revision=revision,
+            data={"reason": reason, "retired": retire},
+        )
+    return versions

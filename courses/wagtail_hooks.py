@@ -1,8 +1,14 @@
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import ActionMenuItem as PageActionMenuItem
 from wagtail.log_actions import LogFormatter
+from wagtail.snippets.action_menu import ActionMenuItem as SnippetActionMenuItem
 
+from . import selectors
+from .admin_views import WITHDRAW_PERMISSION, ContentWithdrawView, withdraw_url
+from .dashboard import ProgrammesDueForReviewPanel, sees_review_dates
 from .declarations import record_change_declaration
 from .models import LessonPage, ProgrammePage
 
@@ -12,6 +18,12 @@ from .models import LessonPage, ProgrammePage
 def record_page_change_declaration(request, page):
     if isinstance(page.specific_deferred, ProgrammePage | LessonPage):
         record_change_declaration(request=request, obj=page.specific_deferred)
+
+
+@hooks.register("construct_homepage_panels")
+def add_programmes_due_for_review_panel(request, panels):
+    if sees_review_dates(request.user):
+        panels.append(ProgrammesDueForReviewPanel(entries=selectors.programmes_due_for_review()))
 
 
 @hooks.register("register_log_actions")
@@ -40,6 +52,18 @@ def register_change_log_actions(actions):
                 "a draft; another reviewer must approve the submitted version."
             )
 
+    @actions.register_action("courses.withdrawn")
+    class Withdrawn(LogFormatter):
+        label = _("Withdraw urgently")
+
+        def format_message(self, log_entry):
+            if log_entry.data.get("retired"):
+                return gettext("Withdrawn urgently: unpublished and retired from the quiz")
+            return gettext("Withdrawn urgently: unpublished")
+
+        def format_comment(self, log_entry):
+            return log_entry.data.get("reason", "")
+
     @actions.register_action("courses.material_change_published")
     class MaterialChangePublished(LogFormatter):
         label = _("Publish a material change")
@@ -49,3 +73,55 @@ def register_change_log_actions(actions):
                 "Material change published: programme content version %(version)s. Earlier attestations "
                 "require renewal after the grace period."
             ) % {"version": log_entry.data.get("content_version")}
+
+
+@hooks.register("register_admin_urls")
+def register_withdraw_url():
+    return [
+        path(
+            "withdraw/<int:content_type_id>/<str:pk>/",
+            ContentWithdrawView.as_view(),
+            name="courses_content_withdraw",
+        )
+    ]
+
+
+class WithdrawMenuItemMixin:
+    """“Withdraw urgently” in the editor's action menu of a live lesson or question, for those
+    allowed to. Shown even while the content is locked in review: withdrawing is the urgent way
+    around the review, and it only takes content away."""
+
+    label = _("Withdraw urgently")
+    name = "action-withdraw"
+    icon_name = "warning"
+    object_key = None
+
+    def is_shown(self, context):
+        obj = context.get(self.object_key)
+        return (
+            context.get("view") == "edit"
+            and obj is not None
+            and context["request"].user.has_perm(WITHDRAW_PERMISSION)
+            and selectors.content_withdraw_refusal(obj=obj) is None
+        )
+
+    def get_url(self, parent_context):
+        return withdraw_url(parent_context[self.object_key])
+
+
+class WithdrawPageMenuItem(WithdrawMenuItemMixin, PageActionMenuItem):
+    object_key = "page"
+
+
+class WithdrawSnippetMenuItem(WithdrawMenuItemMixin, SnippetActionMenuItem):
+    object_key = "instance"
+
+
+@hooks.register("register_page_action_menu_item")
+def register_withdraw_page_menu_item():
+    return WithdrawPageMenuItem(order=45)
+
+
+@hooks.register("register_snippet_action_menu_item")
+def register_withdraw_snippet_menu_item(model):
+    return WithdrawSnippetMenuItem(order=45) if selectors.content_withdrawable(model) else None

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, ExpressionWrapper, FloatField, Max, Q,
 from django.db.models.functions import Cast, Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Locale, Page
 
 from courses.models import ProgrammePage
@@ -770,3 +771,97 @@ def _statistics_order(*, questions: dict, snapshots: dict):
         )
 
     return order
+
+
+@dataclass(frozen=True)
+class TranslationGap:
+    """A lesson or question whose version in ``locale`` lags behind the default-language source.
+
+    ``reason``: ``missing`` (no version in that language), ``unpublished`` (not live there),
+    ``scoring`` (a question whose type, critical flag, topic, lesson link or keyed options differ
+    from the live source: it is not drawn in that language) or ``older`` (the source was
+    published again after the translation: its text may be out of date).
+    """
+
+    source: object
+    locale: Locale
+    translation: object | None
+    reason: str
+
+    REASONS = {
+        "missing": gettext_lazy("Not translated"),
+        "unpublished": gettext_lazy("Translation not published"),
+        "scoring": gettext_lazy("Scoring differs from the source: left out of the quiz in this language"),
+        "older": gettext_lazy("Source changed after the translation was published"),
+    }
+
+    @property
+    def reason_label(self) -> str:
+        return str(self.REASONS[self.reason])
+
+    @property
+    def is_question(self) -> bool:
+        return isinstance(self.source, Question)
+
+
+def translation_gaps() -> list[TranslationGap]:
+    """Every live default-language lesson and question whose translation is missing, unpublished,
+    out of step on scoring or older than the source; a fixed number of queries."""
+    from courses.models import LessonPage
+
+    default = Locale.get_default()
+    others = list(Locale.objects.exclude(pk=default.pk).order_by("language_code"))
+    if not others:
+        return []
+    gaps = []
+    lessons = list(LessonPage.objects.live().filter(locale=default).order_by("path"))
+    lesson_versions = {
+        (page.translation_key, page.locale_id): page
+        for page in LessonPage.objects.filter(
+            translation_key__in=[lesson.translation_key for lesson in lessons], locale__in=others
+        )
+    }
+    questions = list(
+        Question.objects.drawable()
+        .filter(locale=default)
+        .select_related("topic", "lesson")
+        .prefetch_related("options")
+        .order_by("topic__sort_order", "pk")
+    )
+    question_versions = {
+        (question.translation_key, question.locale_id): question
+        for question in Question.objects.filter(
+            translation_key__in=[question.translation_key for question in questions], locale__in=others
+        )
+        .select_related("topic", "lesson")
+        .prefetch_related("options")
+    }
+    for locale in others:
+        for source in lessons:
+            gap = _gap(source, lesson_versions.get((source.translation_key, locale.pk)), locale)
+            if gap:
+                gaps.append(gap)
+        for source in questions:
+            version = question_versions.get((source.translation_key, locale.pk))
+            gap = _gap(source, version, locale)
+            if (
+                version is not None
+                and version.live
+                and scoring_signature(version) != scoring_signature(source)
+            ):
+                gap = TranslationGap(source, locale, version, "scoring")
+            if gap:
+                gaps.append(gap)
+    return gaps
+
+
+def _gap(source, version, locale) -> TranslationGap | None:
+    if version is None:
+        return TranslationGap(source, locale, None, "missing")
+    if not version.live:
+        return TranslationGap(source, locale, version, "unpublished")
+    if source.last_published_at and (
+        version.last_published_at is None or source.last_published_at > version.last_published_at
+    ):
+        return TranslationGap(source, locale, version, "older")
+    return None

@@ -8,10 +8,12 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from courses.dashboard import sees_review_dates
 from courses.declarations import record_change_declaration
 
 from . import selectors
 from .admin_views import ItemStatisticsView
+from .dashboard import TranslationGapsPanel
 from .models import Question
 
 
@@ -35,6 +37,12 @@ register_snippet(QuestionViewSet)
 def record_question_change_declaration(request, instance):
     if isinstance(instance, Question):
         record_change_declaration(request=request, obj=instance)
+
+
+@hooks.register("construct_homepage_panels")
+def add_translation_gaps_panel(request, panels):
+    if sees_review_dates(request.user):
+        panels.append(TranslationGapsPanel(gaps=selectors.translation_gaps()))
 
 
 @hooks.register("register_admin_urls")
