@@ -24,6 +24,7 @@ from courses.blocks import LessonBodyBlock
 from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
 from lms.models import ProgrammeOwnerContact
 from quizzes.models import Option, Question, Topic
+from quizzes.translation_sync import translation_sync_paused
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("nb", "en")
@@ -454,8 +455,13 @@ class Loader:
             self.report.created.append("programme owner contact details")
 
     # -- everything ----------------------------------------------------------------------
-    @transaction.atomic
     def run(self) -> Report:
+        # The loader loads every language from its own files: no automatic translation drafts.
+        with translation_sync_paused():
+            return self._run()
+
+    @transaction.atomic
+    def _run(self) -> Report:
         if self.force and not settings.DEBUG:
             raise ForceRefused(
                 "--force publishes the files without Medical review; it is for development only "

@@ -5,9 +5,37 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from courses.blocks import body_anchors
 from courses.forms import ChangeDeclarationForm
 
+# What decides scoring: set by the default-language (Norwegian) source, never per language.
+SYNCHRONISED_FIELDS = ("kind", "critical", "active", "topic", "lesson", "lesson_anchor")
+SYNCHRONISED_OPTION_FIELDS = ("key", "is_correct")
+
 
 class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
-    """Checks that the options marked correct fit the question type; asks for the change declaration."""
+    """Checks that the options marked correct fit the question type; asks for the change declaration.
+
+    In a translation, what decides scoring is read-only: it follows the source (see
+    ``quizzes.translation_sync``); only the text is translated.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self._is_translation():
+            note = _("Follows the Norwegian source; change it there.")
+            for name in SYNCHRONISED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = note
+            options = self.formsets.get("options") if hasattr(self, "formsets") else None
+            for form in getattr(options, "forms", []):
+                for name in SYNCHRONISED_OPTION_FIELDS:
+                    if name in form.fields:
+                        form.fields[name].disabled = True
+
+    def _is_translation(self) -> bool:
+        from wagtail.models import Locale
+
+        locale_id = self.instance.locale_id
+        return bool(self.instance.pk and locale_id and locale_id != Locale.get_default().pk)
 
     def clean(self):
         cleaned = super().clean()

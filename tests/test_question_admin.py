@@ -108,3 +108,37 @@ def test_a_topic_of_another_language_is_refused_and_nothing_is_saved(client, pro
     body = response.content.decode()
     assert "in the question&#x27;s language" in body or "spørsmålets språk" in body
     assert not Question.objects.exists()
+
+
+def test_a_translation_cannot_change_its_keyed_answer_only_its_text(client, programme):
+    from tests import factories as f
+    from tests.test_material_change import edit_url, question_form
+
+    english = f.programme(code="en", source=programme)
+    source = f.question_bank(programme, topics=1, per_topic=1)[0]
+    translation = f.translate_bank([source], english)[0]
+    client.force_login(f.MedicalAffairsFactory())
+    draft = Question.objects.get(pk=translation.pk).get_latest_revision_as_object()
+    data = question_form(draft, correct="b", action=None)  # tries to key option b instead of a
+    data["text"] = "Who may start treatment?"
+    assert client.post(edit_url(translation), data).status_code == 302
+    saved = Question.objects.get(pk=translation.pk).get_latest_revision_as_object()
+    assert saved.text == "Who may start treatment?"
+    assert [o.key for o in saved.options.all() if o.is_correct] == ["a"]
+
+
+def test_translate_copies_a_question_with_the_topic_and_lesson_of_its_language(programme):
+    from wagtail.models import Locale
+
+    from courses.models import LessonPage
+    from tests import factories as f
+
+    english = f.programme(code="en", source=programme)
+    source = f.question_bank(programme, topics=1, per_topic=1)[0]
+    f.translate_bank([source], english)  # the English topic exists
+    Question.objects.filter(locale__language_code="en").delete()
+    copy = Question.objects.get(pk=source.pk).copy_for_translation(Locale.objects.get(language_code="en"))
+    assert copy.topic.locale.language_code == "en"
+    assert copy.lesson == LessonPage.objects.get(
+        translation_key=source.lesson.translation_key, locale=english.locale
+    )

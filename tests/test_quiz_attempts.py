@@ -296,3 +296,34 @@ def test_an_attempt_left_open_past_its_time_counts_towards_the_cooldown(
     eligibility = selectors.quiz_eligibility(user=ready_prescriber, programme=programme_with_bank, now=now)
     assert not eligibility.ok and eligibility.code == "cooldown"
     assert eligibility.opens_at == now - timedelta(hours=1) + timedelta(hours=24)
+
+
+def test_publishing_a_changed_key_in_norwegian_submits_the_english_version_in_step_for_review(
+    prescriber, django_capture_on_commit_callbacks
+):
+    nb = factories.programme(code="nb", questions_per_topic=2)
+    en = factories.programme(code="en", source=nb)
+    bank = factories.question_bank(nb, topics=1, per_topic=2)
+    english = factories.translate_bank(bank, en)
+    factories.read_all(prescriber, en)
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_key(bank[0], "b")
+
+    translation = Question.objects.get(pk=english[0].pk)
+    assert [o.key for o in translation.options.all() if o.is_correct] == ["a"]  # live: unchanged
+    state = translation.current_workflow_state
+    assert state is not None and state.requested_by is None
+    draft = translation.get_latest_revision_as_object()
+    assert [o.key for o in draft.options.all() if o.is_correct] == ["b"]
+    assert draft.text == "Question q1-1"  # the translated text is kept
+    pool, _ = selectors.draw_pool(programme=en, locale=en.locale)
+    assert bank[0].key not in [q.key for q in pool]  # not drawn until approved
+
+    reviewer = factories.MedicalAffairsFactory()
+    task_state = state.current_task_state
+    with django_capture_on_commit_callbacks(execute=True):
+        task_state.task.specific.on_action(task_state, reviewer, "approve")
+    attempt = services.attempt_start(user=prescriber, programme=en)
+    item = attempt.items.get(question_key=bank[0].translation_key)
+    keyed = [option["key"] for option in item.options if option["id"] in item.correct_option_ids]
+    assert (item.text, keyed) == ("Question q1-1", ["b"])  # scored alike in both languages
