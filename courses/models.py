@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
@@ -336,6 +337,56 @@ def revision_content(revision) -> dict:
     return strip(revision.content)
 
 
+def _authors(live_revision, revisions, requested_by_id) -> set:
+    """Who changed the content in ``revisions`` (in order, after ``live_revision``), and who
+    requested the review."""
+    authors = {requested_by_id} if requested_by_id else set()
+    previous = revision_content(live_revision) if live_revision is not None else None
+    for revision in revisions:
+        content = revision_content(revision)
+        if revision.user_id is not None and content != previous:
+            authors.add(revision.user_id)
+        previous = content
+    return authors
+
+
+def _authors_by_task_state(task_states) -> dict:
+    """``authors_since_published`` for many task states at once, in a fixed number of queries
+    (the dashboard's "awaiting your review" lists every item in review)."""
+    from collections import defaultdict
+
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Revision
+
+    states = list(task_states.select_related("workflow_state"))
+    ids_by_type = defaultdict(set)
+    for state in states:
+        ids_by_type[state.workflow_state.base_content_type_id].add(state.workflow_state.object_id)
+    live = {}  # (base content type, object id) -> live revision id, for live objects
+    for type_id, ids in ids_by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        for pk, revision_id in model._default_manager.filter(pk__in=ids, live=True).values_list(
+            "pk", "live_revision_id"
+        ):
+            live[(type_id, str(pk))] = revision_id
+    revisions = defaultdict(list)
+    query = Q()
+    for type_id, ids in ids_by_type.items():
+        query |= Q(base_content_type_id=type_id, object_id__in=ids)
+    for revision in Revision.objects.filter(query).order_by("created_at", "pk") if states else []:
+        revisions[(revision.base_content_type_id, revision.object_id)].append(revision)
+    result = {}
+    for state in states:
+        key = (state.workflow_state.base_content_type_id, state.workflow_state.object_id)
+        history = revisions[key]
+        live_id = live.get(key)
+        start = next((i for i, r in enumerate(history) if r.pk == live_id), None)
+        live_revision = history[start] if start is not None else None
+        after = history[start + 1 :] if start is not None else history
+        result[state.pk] = _authors(live_revision, after, state.workflow_state.requested_by_id)
+    return result
+
+
 class PeerReviewTask(AbstractGroupApprovalTask):
     """Group approval where nobody approves a change they had a hand in.
 
@@ -350,26 +401,26 @@ class PeerReviewTask(AbstractGroupApprovalTask):
 
     def authors_since_published(self, obj) -> set:
         """Everyone who submitted the change under review or saved a revision that changed the
-        content since the live one (a save that changed nothing makes nobody an author)."""
+        content since the live one (a save that changed nothing makes nobody an author).
+
+        Remembered on ``obj`` until its latest revision changes: the edit view asks several
+        times per request (lock, action menu, the action itself)."""
         from wagtail.models import Revision
 
+        memo = obj.__dict__.get("_review_authors")
+        if memo is not None and memo[0] == obj.latest_revision_id:
+            return memo[1]
+        live = obj.live_revision if getattr(obj, "live", False) else None
         revisions = Revision.objects.filter(
             base_content_type=obj.get_base_content_type(), object_id=str(obj.pk)
-        ).order_by("created_at", "pk")
-        live_revision = getattr(obj, "live_revision", None) if getattr(obj, "live", False) else None
-        previous = None
-        if live_revision is not None:
-            revisions = revisions.filter(created_at__gt=live_revision.created_at)
-            previous = revision_content(live_revision)
-        authors = set()
-        for revision in revisions:
-            content = revision_content(revision)
-            if revision.user_id is not None and content != previous:
-                authors.add(revision.user_id)
-            previous = content
+        )
+        if live is not None:
+            revisions = revisions.filter(created_at__gt=live.created_at)
         state = getattr(obj, "current_workflow_state", None)
-        if state is not None and state.requested_by_id:
-            authors.add(state.requested_by_id)
+        authors = _authors(
+            live, revisions.order_by("created_at", "pk"), state.requested_by_id if state else None
+        )
+        obj.__dict__["_review_authors"] = (obj.latest_revision_id, authors)
         return authors
 
     def get_actions(self, obj, user):
@@ -430,11 +481,9 @@ class PeerReviewTask(AbstractGroupApprovalTask):
         return False
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = super().get_task_states_user_can_moderate(user, **kwargs).select_related("workflow_state")
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
         authored = [
-            state.pk
-            for state in states
-            if user.pk in self.authors_since_published(state.workflow_state.content_object)
+            state_pk for state_pk, authors in _authors_by_task_state(states).items() if user.pk in authors
         ]
         return states.exclude(pk__in=authored)
 

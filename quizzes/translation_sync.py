@@ -37,6 +37,11 @@ def sync_is_paused() -> bool:
     return _paused.get()
 
 
+def _synchronised(question: Question) -> tuple:
+    """What a translation takes from its source: the scoring, and whether it is in the quiz."""
+    return scoring_signature(question), question.active
+
+
 def _in_step_copy(source: Question, draft: Question) -> Question | None:
     """``draft`` with the source's scoring applied, or None when a topic or lesson has no version
     in the draft's language yet (a translator must add it first)."""
@@ -79,7 +84,7 @@ def question_translations_sync(*, source: Question) -> list[Question]:
         if translation.workflow_in_progress:
             continue
         draft = translation.get_latest_revision_as_object()
-        if scoring_signature(draft) == scoring_signature(source):
+        if _synchronised(draft) == _synchronised(source):
             continue
         draft = _in_step_copy(source, draft)
         if draft is None:

@@ -327,3 +327,19 @@ def test_publishing_a_changed_key_in_norwegian_submits_the_english_version_in_st
     item = attempt.items.get(question_key=bank[0].translation_key)
     keyed = [option["key"] for option in item.options if option["id"] in item.correct_option_ids]
     assert (item.text, keyed) == ("Question q1-1", ["b"])  # scored alike in both languages
+
+
+def test_retiring_a_norwegian_question_submits_its_translation_retired_too(
+    django_capture_on_commit_callbacks,
+):
+    nb = factories.programme(code="nb")
+    en = factories.programme(code="en", source=nb)
+    bank = factories.question_bank(nb, topics=1, per_topic=1)
+    english = factories.translate_bank(bank, en)
+    source = Question.objects.get(pk=bank[0].pk)
+    source.active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        source.save_revision().publish()
+    translation = Question.objects.get(pk=english[0].pk)
+    assert translation.current_workflow_state is not None
+    assert translation.get_latest_revision_as_object().active is False

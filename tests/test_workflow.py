@@ -335,3 +335,28 @@ def test_a_new_inline_topic_getting_a_fresh_translation_key_is_not_a_change(prog
     assert revision_content(revision) == revision_content(other)
     again["quiz_topics"][0]["name"] = "Annet navn"
     assert revision_content(revision) != revision_content(other)
+
+
+def test_awaiting_review_takes_the_same_queries_however_many_items_are_in_review(programme, editors):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.models import TaskState
+
+    editor, reviewer = editors
+    questions = factories.question_bank(programme, topics=1, per_topic=6)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            listed = list(TaskState.objects.reviewable_by(reviewer))
+        return len(queries), len(listed)
+
+    for question in questions[:2]:
+        _submit(question, editor)
+    count()
+    few, listed_few = count()
+    for question in questions[2:]:
+        _submit(question, editor)
+    count()  # caches warmed (content types, group checks) as for the few
+    many, listed_many = count()
+    assert (listed_few, listed_many) == (2, 6)
+    assert many == few
