@@ -17,14 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
 from courses.blocks import LessonBodyBlock
 from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
+from courses.translation import (
+    align_block_ids,
+    strings_import,
+    translation_adopt,
+    translation_start,
+    translation_sync_paused,
+)
 from lms.models import ProgrammeOwnerContact
 from quizzes.models import Option, Question, Topic
-from quizzes.translation_sync import translation_sync_paused
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("nb", "en")
@@ -86,7 +93,9 @@ def _strip_ids(value):
 
 def normalise_body(raw_blocks) -> str:
     block = LessonBodyBlock()
-    return json.dumps(_strip_ids(block.get_prep_value(block.to_python(raw_blocks))), sort_keys=True)
+    value = block.to_python(raw_blocks)
+    list(value)  # convert every block: list items are compared in the current stored format
+    return json.dumps(_strip_ids(block.get_prep_value(value)), sort_keys=True, cls=DjangoJSONEncoder)
 
 
 def body_blocks(blocks: list, programme: dict) -> list:
@@ -147,8 +156,38 @@ def body_blocks(blocks: list, programme: dict) -> list:
     return raw
 
 
-def _options(options: list) -> list:
-    return [Option(key=k, text=t, is_correct=c, sort_order=i) for i, (k, t, c) in enumerate(options)]
+def body_prep(raw: list, current: list | None = None) -> list:
+    """The body in StreamField's current stored format (list items as blocks with ids, which
+    wagtail-localize needs to translate them); with ``current`` (the stored body), blocks keep
+    their ids by position, so a translation's memory of them stays attached."""
+    block = LessonBodyBlock()
+    value = block.to_python(raw)
+    list(value)  # convert every block, so that get_prep_value writes the current format
+    prep = block.get_prep_value(value)
+    return align_block_ids(current, prep) if current else prep
+
+
+def _options(options: list, keys: dict) -> list:
+    """Option objects; ``keys`` (option reference -> translation_key) keeps each option linked to
+    the same option in the other languages."""
+    result = []
+    for i, (k, t, c) in enumerate(options):
+        option = Option(key=k, text=t, is_correct=c, sort_order=i)
+        if k in keys:
+            option.translation_key = keys[k]
+        result.append(option)
+    return result
+
+
+def _option_keys(*questions) -> dict:
+    """Option reference -> translation_key of the latest version of each question (later ones win)."""
+    keys = {}
+    for question in questions:
+        if question is None or question.pk is None:
+            continue
+        latest = question.get_latest_revision_as_object() if question.latest_revision_id else question
+        keys.update({option.key: option.translation_key for option in latest.options.all()})
+    return keys
 
 
 class Loader:
@@ -159,6 +198,7 @@ class Loader:
         self.summary = summary
         self.installing = True  # decided in run(): no programme yet in the default language
         self.report = Report()
+        self.kept = set()  # (model, pk) of objects left alone: a person's work or a review
 
     # -- helpers -------------------------------------------------------------------------
     def _kept_reason(self, obj) -> str | None:
@@ -176,24 +216,13 @@ class Loader:
 
     def _submit(self, obj, label: str, changed: list):
         """Save what the files say as a draft and send it to Medical review, declaring what changed."""
-        from courses import selectors as course_selectors
         from courses import services as course_services
 
         revision = obj.save_revision(user=None, log_action=True)
         summary = self.summary or "Loaded from the content files: " + ", ".join(changed) + "."
-        programme_key, lesson_key = course_selectors.change_scope(obj=obj)
-        course_services.content_change_declare(
-            revision=revision,
-            programme_key=programme_key,
-            lesson_key=lesson_key,
-            title=str(obj),
-            material=self.material,
-            summary=summary,
-            user=None,
+        course_services.content_submit_for_review(
+            obj=obj, revision=revision, material=self.material, summary=summary, user=None
         )
-        workflow = obj.get_workflow()
-        if workflow is not None:
-            workflow.start(obj, None)
         self.report.submitted.append(f"{label} ({', '.join(changed)})")
 
     def _save_new(self, obj, label: str):
@@ -211,6 +240,7 @@ class Loader:
         reason = self._kept_reason(obj)
         if reason and not self.force:
             self.report.skipped.append(f"{label} ({reason})")
+            self.kept.add((type(obj), obj.pk))
             return False
         apply()
         if self.installing or self.force:
@@ -332,7 +362,7 @@ class Loader:
         lessons = {}
         for position, lesson in enumerate(data["lessons"]):
             source = (sources or {}).get(lesson["key"])
-            raw = body_blocks(lesson["body"], info)
+            raw = body_prep(body_blocks(lesson["body"], info))
             values = {"title": lesson["title"], "intro": lesson.get("intro", "")}
             page = None
             if source is not None:
@@ -352,6 +382,7 @@ class Loader:
                 self._save_new(page, label)
             else:
                 values["slug"] = lesson["slug"]
+                raw = body_prep(raw, current=page.get_latest_revision_as_object().body.get_prep_value())
                 body_differs = normalise_body(page.body.get_prep_value()) != normalise_body(raw)
                 if self._update_fields(
                     page,
@@ -403,7 +434,7 @@ class Loader:
                 question = Question(locale=programme.locale, key=item["key"], active=True, **values)
                 if source is not None:
                     question.translation_key = source.translation_key
-                question.options = _options(options)
+                question.options = _options(options, _option_keys(source))
                 if not (self.installing or self.force):
                     question.live = False
                 question.save()
@@ -411,11 +442,13 @@ class Loader:
             else:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
 
-                def apply(question=question, values=values, options=options):
+                keys = _option_keys(question, source)
+
+                def apply(question=question, values=values, options=options, keys=keys):
                     # In memory only: the revision carries it; publishing (install) writes it.
                     for name, value in values.items():
                         setattr(question, name, value)
-                    question.options = _options(options)
+                    question.options = _options(options, keys)
 
                 changed = [k for k, v in values.items() if getattr(question, k) != v]
                 if current != options:
@@ -487,7 +520,36 @@ class Loader:
             if code == default_code:
                 index_source, programme_source = index, programme
                 lesson_sources, question_sources = lessons, questions
+            else:
+                pairs = [(index_source, index), (programme_source, programme)]
+                pairs += [(lesson_sources[k], page) for k, page in lessons.items() if k in lesson_sources]
+                pairs += [(question_sources[k], q) for k, q in questions.items() if k in question_sources]
+                self.translations(pairs, locale)
         return self.report
+
+    def translations(self, pairs: list, locale):
+        """Make each loaded version in ``locale`` the wagtail-localize translation of its source,
+        and record its text as the translation of the source text loaded with it.
+
+        On install both are live: the translation is adopted as it is. Later, each is paired as
+        the files have it (the latest version of both, drafts included), so what this load
+        submitted in English is also what the translation memory says; a version a person edited
+        is left alone.
+        """
+        for source, target in pairs:
+            if {(type(source), source.pk), (type(target), target.pk)} & self.kept:
+                continue
+            if isinstance(source, ProgrammeIndexPage) and not self.installing:
+                continue  # created once, never loaded again
+            source = type(source)._default_manager.get(pk=source.pk)
+            target = type(target)._default_manager.get(pk=target.pk)
+            if self.installing:
+                translation_adopt(source, target)
+                continue
+            translation_start(source if source.live else source.get_latest_revision_as_object(), locale)
+            strings_import(
+                source.get_latest_revision_as_object(), target.get_latest_revision_as_object(), locale
+            )
 
 
 def load_programme(

@@ -16,10 +16,71 @@ RESERVED_ANCHORS = frozenset(
 ANCHORED_BLOCKS = ("key_message", "checklist")
 
 
+class AnchorBlock(blocks.CharBlock):
+    """A link target: structure, not text. wagtail-localize neither extracts it for translation
+    nor lets a translator change it; translations keep the source's value (the quiz links to it)."""
+
+    def get_translatable_segments(self, value):
+        return []
+
+    def restore_translated_segments(self, value, segments):
+        return value
+
+
+class TranslatableTypedTableBlock(TypedTableBlock):
+    """TypedTableBlock whose caption, headings and cells wagtail-localize can translate.
+
+    wagtail-localize 1.14 knows nothing of TypedTableBlock (not a StructBlock): without this the
+    table would silently stay in the source language in every translation.
+    Segment paths: ``caption``, ``heading.<col>``, ``cell.<row>.<col>``.
+    """
+
+    def get_translatable_segments(self, table):
+        from wagtail_localize.segments import StringSegmentValue
+        from wagtail_localize.segments.extract import StreamFieldSegmentExtractor
+
+        extractor = StreamFieldSegmentExtractor(None)
+        segments = []
+        if table.caption:
+            segments.append(StringSegmentValue("caption", table.caption))
+        for c, column in enumerate(table.columns):
+            if column["heading"]:
+                segments.append(StringSegmentValue("", column["heading"]).wrap(str(c)).wrap("heading"))
+        for r, row in enumerate(table.row_data):
+            for c, (column, value) in enumerate(zip(table.columns, row["values"], strict=False)):
+                for segment in extractor.handle_block(column["block"], value):
+                    segments.append(segment.wrap(str(c)).wrap(str(r)).wrap("cell"))
+        return segments
+
+    def restore_translated_segments(self, table, segments):
+        from collections import defaultdict
+
+        from wagtail_localize.segments.ingest import StreamFieldSegmentsWriter
+
+        writer = StreamFieldSegmentsWriter(None, None, None)
+        cells = defaultdict(list)
+        for segment in segments:
+            head, rest = segment.unwrap()
+            if head == "caption":
+                table.caption = segment.render_text()
+            elif head == "heading":
+                c, rest = rest.unwrap()
+                table.columns[int(c)]["heading"] = rest.render_text()
+            elif head == "cell":
+                r, rest = rest.unwrap()
+                c, rest = rest.unwrap()
+                cells[(int(r), int(c))].append(rest)
+        for (r, c), cell_segments in cells.items():
+            block = table.columns[c]["block"]
+            values = table.row_data[r]["values"]
+            values[c] = writer.handle_block(block, values[c], cell_segments)
+        return table
+
+
 class KeyMessageBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=200)
     text = blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)
-    anchor = blocks.CharBlock(
+    anchor = AnchorBlock(
         label=_("Link target"),
         max_length=60,
         required=False,
@@ -39,7 +100,7 @@ class KeyMessageBlock(blocks.StructBlock):
 class ChecklistBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=200)
     items = blocks.ListBlock(blocks.CharBlock(label=_("Item")), label=_("Items"))
-    anchor = blocks.CharBlock(
+    anchor = AnchorBlock(
         label=_("Link target"),
         max_length=60,
         required=False,
@@ -73,7 +134,7 @@ class LessonBodyBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(label=_("Rich text"), features=RICH_TEXT_FEATURES)
     key_message = KeyMessageBlock()
     checklist = ChecklistBlock()
-    table = TypedTableBlock(
+    table = TranslatableTypedTableBlock(
         [
             ("text", blocks.CharBlock(label=_("Text"))),
             ("rich_text", blocks.RichTextBlock(label=_("Rich text"), features=["bold", "italic", "link"])),

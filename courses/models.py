@@ -7,6 +7,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, Objec
 from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from .blocks import LessonBodyBlock
 from .forms import ChangeDeclarationPageForm, ProgrammePageForm, change_declaration_panel
@@ -198,6 +199,28 @@ class ProgrammePage(LearnerOnlyPageMixin, Page):
         ]
     )
     base_form_class = ProgrammePageForm
+    # wagtail-localize: the quiz and attestation rules, the source's date and status and the review
+    # date are the same in every language (copied from the Norwegian source on every sync, never
+    # edited per language); the rest is text. The topics (a child relation of translatable
+    # objects) are copied from the source too, with only their names translated.
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False)
+        for name in (
+            "source_date",
+            "source_status",
+            "review_due",
+            "attestation_validity_months",
+            "pass_mark",
+            "questions_per_topic",
+            "attempts_before_cooldown",
+            "cooldown_hours",
+            "attempt_lifetime_minutes",
+            "shuffle",
+            "attestation_prefix",
+            "renewal_grace_days",
+            "answer_review",
+        )
+    ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("product")]
     parent_page_types = ["courses.ProgrammeIndexPage"]
     subpage_types = ["courses.LessonPage"]

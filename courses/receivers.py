@@ -11,3 +11,33 @@ from . import services
 @receiver(published, dispatch_uid="courses.content_change_published")
 def content_change_went_live(sender, instance, revision, **kwargs):
     services.content_change_published(revision=revision)
+
+
+@receiver(published, dispatch_uid="courses.translations_bring_in_step")
+def translations_follow_their_source(sender, instance, **kwargs):
+    """A default-language page or question was published: once that has committed, its
+    translations are brought in step (``courses.translation.translations_bring_in_step``)."""
+    import logging
+
+    from django.db import transaction
+    from wagtail.models import Locale, TranslatableMixin
+
+    from . import translation
+
+    if not isinstance(instance, TranslatableMixin) or translation.sync_is_paused():
+        return
+    if instance.locale_id != Locale.get_default().pk:
+        return
+    model, pk = type(instance), instance.pk
+
+    def bring_in_step():
+        # A failure here must not undo the publish: what is left out of step stays listed on the
+        # dashboard and, for a question, out of the quiz in that language.
+        try:
+            translation.translations_bring_in_step(model._default_manager.get(pk=pk))
+        except Exception:
+            logging.getLogger(__name__).exception(
+                "Could not bring the translations of %s %s in step", model.__name__, pk
+            )
+
+    transaction.on_commit(bring_in_step)

@@ -77,6 +77,30 @@ def content_change_declare(*, revision, programme_key, lesson_key, title, materi
     return change
 
 
+def content_submit_for_review(*, obj, revision, material: bool, summary: str, user):
+    """Declare the change ``revision`` makes to ``obj`` and start its workflow (Medical review),
+    replacing a review under way. For changes made outside the admin's forms (the content loader,
+    translations)."""
+    programme_key, lesson_key = selectors.change_scope(obj=obj)
+    content_change_declare(
+        revision=revision,
+        programme_key=programme_key,
+        lesson_key=lesson_key,
+        title=str(obj),
+        material=material,
+        summary=summary,
+        user=user,
+    )
+    workflow = obj.get_workflow()
+    if workflow is None:
+        return None
+    state = obj.current_workflow_state
+    if state is not None:
+        state.cancel(user=user)
+        obj.refresh_from_db()
+    return workflow.start(obj, user)
+
+
 @transaction.atomic
 def content_change_published(*, revision, now=None):
     """A revision went live: mark its declaration published; a material one raises the version.

@@ -14,7 +14,8 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
     """Checks that the options marked correct fit the question type; asks for the change declaration.
 
     In a translation, what decides scoring is read-only: it follows the source (see
-    ``quizzes.translation_sync``); only the text is translated.
+    ``courses.translation``); only the text is translated. This form is used for a translation
+    only when its synchronised (wagtail-localize) translation was stopped.
     """
 
     def __init__(self, *args, **kwargs):

@@ -16,6 +16,7 @@ from wagtail.models import (
     WorkflowMixin,
 )
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from courses.forms import change_declaration_panel
 
@@ -47,6 +48,11 @@ class Topic(TranslatableMixin, models.Model):
 
     sort_order_field = "sort_order"
     panels = [FieldPanel("name")]
+    # wagtail-localize: only the name is text.
+    override_translatable_fields = [
+        SynchronizedField("sort_order", overridable=False),
+        SynchronizedField("key", overridable=False),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("topic")
@@ -127,6 +133,22 @@ class Question(
     objects = QuestionQuerySet.as_manager()
     base_form_class = QuestionForm
 
+    # wagtail-localize: the text, the rationale and each option's text are translated; what decides
+    # scoring or structure is copied from the Norwegian source on every sync and cannot be changed
+    # per language. The topic is resolved to the topic of the same translation_key in the target
+    # language. The lesson is copied as the source's page (wagtail-localize 1.14 resolves a
+    # translated page FK to a plain Page, which a FK to LessonPage cannot take);
+    # ``courses.translation`` points it at the lesson's translation.
+    override_translatable_fields = [
+        TranslatableField("topic"),
+        SynchronizedField("lesson", overridable=False),
+        SynchronizedField("kind", overridable=False),
+        SynchronizedField("lesson_anchor", overridable=False),
+        SynchronizedField("critical", overridable=False),
+        SynchronizedField("active", overridable=False),
+        SynchronizedField("key", overridable=False),
+    ]
+
     panels = [
         FieldPanel("topic"),
         FieldPanel("kind"),
@@ -175,7 +197,12 @@ class Question(
         return context
 
 
-class Option(Orderable):
+class Option(TranslatableMixin, Orderable):
+    """An option of a question. Translatable so that wagtail-localize extracts its text (it only
+    descends into child relations of translatable models): an option shares its translation_key
+    with the same option in the other languages; its reference and keyed flag are copied from the
+    source."""
+
     question = ParentalKey(Question, on_delete=models.CASCADE, related_name="options")
     key = models.CharField(
         _("reference"),
@@ -186,8 +213,13 @@ class Option(Orderable):
     is_correct = models.BooleanField(_("correct"), default=False)
 
     panels = [FieldPanel("key"), FieldPanel("text"), FieldPanel("is_correct")]
+    override_translatable_fields = [
+        SynchronizedField("key", overridable=False),
+        SynchronizedField("is_correct", overridable=False),
+    ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta):
+        ordering = ["sort_order"]
         verbose_name = _("option")
         verbose_name_plural = _("options")
 

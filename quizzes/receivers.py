@@ -1,34 +1,12 @@
 """Signal receivers of the quizzes app (connected in ``QuizzesConfig.ready``)."""
 
-import logging
-
-from django.db import transaction
-from wagtail.signals import copy_for_translation_done, published
+from wagtail.signals import copy_for_translation_done
 
 from .models import Question
 
-logger = logging.getLogger(__name__)
-
-
-def sync_translations_after_publish(sender, instance, **kwargs):
-    from .translation_sync import question_translations_sync, sync_is_paused
-
-    if sync_is_paused():
-        return
-
-    def sync():
-        # After the publish has committed; a failure here must not undo the publish. What is
-        # left out of step stays on the dashboard's "Translations to update" and out of the quiz.
-        try:
-            question_translations_sync(source=Question.objects.get(pk=instance.pk))
-        except Exception:
-            logger.exception("Could not bring the translations of question %s in step", instance.pk)
-
-    transaction.on_commit(sync)
-
 
 def localise_translation_copy(sender, source_obj, target_obj, **kwargs):
-    """Wagtail's "Translate" copies a question with the source's topic and lesson: point them at
+    """A translation copy of a question starts with the source's topic and lesson: point them at
     the versions in the copy's language (when they exist), so the copy starts in step."""
     if not isinstance(target_obj, Question):
         return
@@ -49,6 +27,3 @@ def localise_translation_copy(sender, source_obj, target_obj, **kwargs):
 
 def connect():
     copy_for_translation_done.connect(localise_translation_copy, dispatch_uid="quizzes_localise_copy")
-    published.connect(
-        sync_translations_after_publish, sender=Question, dispatch_uid="quizzes_sync_translations"
-    )

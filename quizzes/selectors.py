@@ -13,6 +13,7 @@ from wagtail.models import Locale, Page
 
 from courses.models import ProgrammePage
 from courses.selectors import programme_in_default_locale, programme_progress
+from courses.translation import untranslated_counts
 from lms import roles
 from lms.identity import hpr_is_verified
 
@@ -779,19 +780,22 @@ class TranslationGap:
 
     ``reason``: ``missing`` (no version in that language), ``unpublished`` (not live there),
     ``scoring`` (a question whose type, critical flag, topic, lesson link or keyed options differ
-    from the live source: it is not drawn in that language) or ``older`` (the source was
-    published again after the translation: its text may be out of date).
+    from the live source: it is not drawn in that language), ``untranslated`` (the source has
+    texts the translation memory has no translation for: ``untranslated`` of them) or ``older``
+    (the source was published again after the translation).
     """
 
     source: object
     locale: Locale
     translation: object | None
     reason: str
+    untranslated: int = 0
 
     REASONS = {
         "missing": gettext_lazy("Not translated"),
         "unpublished": gettext_lazy("Translation not published"),
         "scoring": gettext_lazy("Scoring differs from the source: left out of the quiz in this language"),
+        "untranslated": gettext_lazy("Source changed: texts to translate"),
         "older": gettext_lazy("Source changed after the translation was published"),
     }
 
@@ -837,13 +841,15 @@ def translation_gaps() -> list[TranslationGap]:
         .prefetch_related("options")
     }
     for locale in others:
+        untranslated = untranslated_counts(locale)
         for source in lessons:
-            gap = _gap(source, lesson_versions.get((source.translation_key, locale.pk)), locale)
+            version = lesson_versions.get((source.translation_key, locale.pk))
+            gap = _gap(source, version, locale, untranslated)
             if gap:
                 gaps.append(gap)
         for source in questions:
             version = question_versions.get((source.translation_key, locale.pk))
-            gap = _gap(source, version, locale)
+            gap = _gap(source, version, locale, untranslated)
             if (
                 version is not None
                 and version.live
@@ -855,11 +861,13 @@ def translation_gaps() -> list[TranslationGap]:
     return gaps
 
 
-def _gap(source, version, locale) -> TranslationGap | None:
+def _gap(source, version, locale, untranslated: dict) -> TranslationGap | None:
     if version is None:
         return TranslationGap(source, locale, None, "missing")
     if not version.live:
         return TranslationGap(source, locale, version, "unpublished")
+    if untranslated.get(source.translation_key):
+        return TranslationGap(source, locale, version, "untranslated", untranslated[source.translation_key])
     if source.last_published_at and (
         version.last_published_at is None or source.last_published_at > version.last_published_at
     ):

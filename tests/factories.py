@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
+from courses.translation import translation_adopt
 from lms import roles
 from lms.models import User
 from quizzes.models import Option, Question, Topic
@@ -230,10 +231,19 @@ def translate_bank(questions, programme_page, *, skip=()):
             translation_key=question.translation_key,
         )
         copy.options = [
-            Option(key=o.key, text=f"{o.text} (en)", is_correct=o.is_correct, sort_order=o.sort_order)
+            Option(
+                key=o.key,
+                text=f"{o.text} (en)",
+                is_correct=o.is_correct,
+                sort_order=o.sort_order,
+                translation_key=o.translation_key,
+            )
             for o in question.options.all()
         ]
         copy.save()
         copy.save_revision().publish()
+        # As the content loader does: the version becomes the wagtail-localize translation of its
+        # source, its text the translation memory.
+        translation_adopt(Question.objects.get(pk=question.pk), Question.objects.get(pk=copy.pk))
         made.append(copy)
     return made

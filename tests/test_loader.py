@@ -143,3 +143,30 @@ def test_a_question_removed_from_the_files_is_submitted_for_retirement_not_delet
     assert question.get_latest_revision_as_object().active is False
     assert question.current_workflow_state is not None
     assert "retired" in ContentChange.objects.get(revision=question.latest_revision).summary
+
+
+def test_a_text_changed_in_both_languages_reaches_the_translation_memory_as_a_pair(
+    files, django_capture_on_commit_callbacks
+):
+    from wagtail_localize.models import StringTranslation
+
+    from courses.translation import translation_status
+
+    source = Question.objects.filter(locale__language_code="nb", key__gt="").order_by("pk").first()
+    english = Question.objects.get(translation_key=source.translation_key, locale__language_code="en")
+    _replace(files / "questions.nb.toml", f'text = "{source.text}"', 'text = "Ny norsk tekst?"')
+    _replace(files / "questions.en.toml", f'text = "{english.text}"', 'text = "New English text?"')
+    Loader(directory=files).run()
+
+    # Nothing live changed; both languages wait for review, and the memory pairs the new texts.
+    assert Question.objects.get(pk=english.pk).text == english.text
+    assert Question.objects.get(pk=english.pk).get_latest_revision_as_object().text == "New English text?"
+    assert StringTranslation.objects.get(translation_of__data="Ny norsk tekst?").data == "New English text?"
+
+    reviewer = factories.MedicalAffairsFactory()
+    for question in (source, english):
+        state = Question.objects.get(pk=question.pk).current_workflow_state
+        with django_capture_on_commit_callbacks(execute=True):
+            state.current_task_state.task.specific.on_action(state.current_task_state, reviewer, "approve")
+    assert Question.objects.get(pk=english.pk).text == "New English text?"
+    assert translation_status(Question.objects.get(pk=english.pk)).missing == 0  # in step

@@ -110,13 +110,39 @@ def test_a_topic_of_another_language_is_refused_and_nothing_is_saved(client, pro
     assert not Question.objects.exists()
 
 
-def test_a_translation_cannot_change_its_keyed_answer_only_its_text(client, programme):
+def test_a_translation_opens_in_the_translation_editor_which_offers_only_its_texts(client, programme):
     from tests import factories as f
     from tests.test_material_change import edit_url, question_form
 
     english = f.programme(code="en", source=programme)
     source = f.question_bank(programme, topics=1, per_topic=1)[0]
     translation = f.translate_bank([source], english)[0]
+    client.force_login(f.MedicalAffairsFactory())
+    page = client.get(edit_url(translation)).content.decode()
+    assert "Question q1-1" in page and "A (en)" in page  # the texts, with their translations
+    assert 'name="kind"' not in page and 'name="critical"' not in page  # no scoring fields
+
+    # Posting the ordinary form to it changes nothing: keyed answer and text stay as reviewed.
+    data = question_form(Question.objects.get(pk=translation.pk), correct="b", action=None)
+    data["text"] = "Who may start treatment?"
+    client.post(edit_url(translation), data)
+    saved = Question.objects.get(pk=translation.pk).get_latest_revision_as_object()
+    assert saved.text == "Question q1-1"
+    assert [o.key for o in saved.options.all() if o.is_correct] == ["a"]
+
+
+def test_a_translation_edited_outside_the_translation_editor_still_cannot_change_its_keyed_answer(
+    client, programme
+):
+    from wagtail_localize.models import Translation
+
+    from tests import factories as f
+    from tests.test_material_change import edit_url, question_form
+
+    english = f.programme(code="en", source=programme)
+    source = f.question_bank(programme, topics=1, per_topic=1)[0]
+    translation = f.translate_bank([source], english)[0]
+    Translation.objects.filter(source__object_id=source.translation_key).update(enabled=False)  # "stopped"
     client.force_login(f.MedicalAffairsFactory())
     draft = Question.objects.get(pk=translation.pk).get_latest_revision_as_object()
     data = question_form(draft, correct="b", action=None)  # tries to key option b instead of a

@@ -275,7 +275,7 @@ def test_a_translate_copy_of_a_live_question_is_a_draft_until_reviewed(programme
 
 def test_medical_affairs_may_translate_but_not_publish_translations(editors):
     editor, _ = editors
-    assert editor.has_perm("simple_translation.submit_translation")
+    assert editor.has_perm("wagtail_localize.submit_translation")
     assert not editor.has_perm("quizzes.publish_question")
 
 

@@ -22,7 +22,6 @@ def medical_affairs_may_translate(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("courses", "0006_source_status_review_due_withdraw"),
-        ("simple_translation", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(medical_affairs_may_translate, migrations.RunPython.noop)]

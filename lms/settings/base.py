@@ -31,9 +31,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "wagtail.contrib.settings",
-    "wagtail.contrib.simple_translation",
+    "wagtail_localize",
     "wagtail.contrib.typed_table_block",
-    "wagtail.locales",
+    "wagtail_localize.locales",  # wagtail-localize's replacement for wagtail.locales
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -126,6 +126,9 @@ LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("en", _("English"))]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = True
+# wagtail-localize: a "Translate" never publishes (courses.translation routes every write to a draft
+# that goes through Medical review).
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
 FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = "Europe/Oslo"
