@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "content",
+    "audit",
     "django_tasks",
     "django_tasks_db",
     "ninja",

@@ -1,0 +1,112 @@
+"""The audit trail: append-only, hash-chained, verifiable; written in the transaction of its event."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from audit import chain
+from audit.models import AppendOnly, AuditEvent
+from audit.selectors import audit_chain_verify
+from audit.services import audit_record
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _three_events():
+    user = factories.UserFactory()
+    return [
+        audit_record("account.signed_up", actor=user, obj=user, payload={"hpr_number": "1234567"}),
+        audit_record(
+            "attestation.issued",
+            actor=user,
+            object_type="certificates.attestation",
+            object_id="7",
+            object_label="LEM-2026-000007",
+            payload={"valid_until": "2027-11-25"},
+        ),
+        audit_record(
+            "attestation.downloaded", actor=user, object_type="certificates.attestation", object_id="7"
+        ),
+    ]
+
+
+def test_each_event_is_chained_to_the_one_before_it():
+    first, second, third = _three_events()
+    first, second, third = (AuditEvent.objects.get(pk=e.pk) for e in (first, second, third))
+    assert first.previous_hash == chain.GENESIS
+    assert second.previous_hash == first.hash and third.previous_hash == second.hash
+    assert all(chain.hash_of(e) == e.hash for e in (first, second, third))
+    assert first.actor_label and first.object_type == "lms.user"
+
+
+def test_rows_cannot_be_changed_or_deleted_through_django():
+    event = AuditEvent.objects.get(pk=_three_events()[0].pk)
+    event.action = "account.deleted"
+    with pytest.raises(AppendOnly):
+        event.save()
+    with pytest.raises(AppendOnly):
+        event.delete()
+    with pytest.raises(AppendOnly):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(AppendOnly):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "account.signed_up"
+    assert AuditEvent.objects.count() == 3
+
+
+def test_an_event_is_written_only_if_its_transaction_commits():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record("attestation.revoked", object_type="certificates.attestation", object_id="1")
+        raise RuntimeError("the revocation failed")
+    assert not AuditEvent.objects.exists()
+
+
+def test_audit_verify_passes_on_an_intact_trail(capsys):
+    _three_events()
+    call_command("audit_verify")
+    assert "3 rows verified" in capsys.readouterr().out
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL refuses this (its trigger, tested below)"
+)
+def test_audit_verify_names_a_row_altered_behind_djangos_back():
+    first, second, third = _three_events()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET object_label = %s WHERE id = %s", ["LEM-2026-000999", second.pk]
+        )
+    with pytest.raises(CommandError, match=f"broken at row {second.pk}"):
+        call_command("audit_verify")
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL refuses this (its trigger, tested below)"
+)
+def test_audit_verify_names_the_row_after_one_deleted_behind_djangos_back():
+    first, second, third = _three_events()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
+    result = audit_chain_verify()
+    assert not result.ok and result.broken_at == third.pk and result.checked == 1
+    with pytest.raises(CommandError, match=f"broken at row {third.pk}"):
+        call_command("audit_verify")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_on_postgresql_sql_cannot_change_or_delete_a_row():
+    event = _three_events()[0]
+    for statement in (
+        "UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "account.signed_up"
+    assert audit_chain_verify().ok
