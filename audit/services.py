@@ -46,7 +46,8 @@ def audit_record(
     actor_id, actor_label = _actor(actor)
     payload = chain.normalised_payload(payload)
     occurred_at = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint: the event belongs to the caller's transaction (or opens its own).
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])

@@ -234,6 +234,16 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
         )
     # ``query.hpr`` is already canonical (``_hpr``); the selector canonicalises again for other callers.
     status = selectors.attestation_status_for_hpr(hpr_number=query.hpr, programme=programme)
+    services.attestation_access_record(
+        action="attestation.looked_up",
+        attestation=status.attestation,
+        payload={
+            "token": request.auth.name,
+            "hpr": query.hpr,
+            "programme": query.programme,
+            "status": status.code,
+        },
+    )
     return {
         "hpr": query.hpr,
         "programme": query.programme,

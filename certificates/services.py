@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from audit.services import audit_record
 from courses.models import ProgrammePage
 from courses.selectors import (
     first_material_change_after,
@@ -123,6 +124,28 @@ def attestation_issue(*, attempt, now=None) -> Attestation:
     )
     attestation.save()
     Attestation.objects.filter(pk__in=[p.pk for p in previous]).update(superseded_by=attestation)
+    audit_record(
+        "attestation.issued",
+        actor=user,
+        obj=attestation,
+        payload={
+            "programme_key": source.translation_key,
+            "attempt": attempt.pk,
+            "content_version": version,
+            "valid_until": attestation.valid_until,
+            "language": attempt.language,
+        },
+        now=now,
+    )
+    for old in previous:
+        renewed = old.renewal_required_from is not None
+        audit_record(
+            "attestation.renewed" if renewed else "attestation.superseded",
+            actor=user,
+            obj=old,
+            payload={"by": attestation.serial},
+            now=now,
+        )
     return attestation
 
 
@@ -203,6 +226,9 @@ def attestation_revoke(*, attestation, by, reason: str, now=None) -> Attestation
     locked.revoked_by = by
     locked.revocation_reason = reason
     locked.save(update_fields=["state", "revoked_at", "revoked_by", "revocation_reason"])
+    audit_record(
+        "attestation.revoked", actor=by, obj=locked, payload={"reason": reason}, now=locked.revoked_at
+    )
     transaction.on_commit(lambda: notifications.attestation_revoked(attestation_id=locked.pk), robust=True)
     return locked
 
@@ -226,12 +252,32 @@ def attestations_require_renewal(*, change, now=None) -> int:
     )
     ids = list(behind.values_list("pk", flat=True))
     # Holders already due for renewal keep their (earlier) date, but hear about this change too.
+    newly = list(behind.filter(renewal_required_from__isnull=True).values_list("pk", "serial"))
     behind.filter(renewal_required_from__isnull=True).update(renewal_required_from=due, renewal_change=change)
+    for pk, serial in newly:
+        audit_record(
+            "attestation.renewal_required",
+            object_type=Attestation._meta.label_lower,
+            object_id=str(pk),
+            object_label=serial,
+            payload={"content_version": change.content_version, "change": change.pk, "from": due},
+            now=now,
+        )
     if ids:
         transaction.on_commit(
             lambda: notifications.renewal_required(attestation_ids=ids, change_id=change.pk), robust=True
         )
     return len(ids)
+
+
+def attestation_access_record(*, action: str, attestation=None, actor=None, payload=None) -> None:
+    """Record in the audit trail that an attestation was downloaded (``attestation.downloaded``),
+    verified on the public page (``attestation.verified``) or looked up through the API
+    (``attestation.looked_up``), in the transaction of the request."""
+    if attestation is not None:
+        audit_record(action, actor=actor, obj=attestation, payload=payload)
+    else:
+        audit_record(action, actor=actor, object_type=Attestation._meta.label_lower, payload=payload)
 
 
 # The treatment gate ---------------------------------------------------------------------
@@ -326,9 +372,11 @@ def treatment_initiation_record(
         with translation.override(language):
             reason = str(status.reason)
         logger.info("Treatment initiation refused for user %s: %s", user.pk, status.code)
-        return TreatmentInitiation.objects.create(
+        refusal = TreatmentInitiation.objects.create(
             outcome=TreatmentInitiation.Outcome.REFUSED, reason=reason, **common
         )
+        _audit_initiation(refusal, actor=user, now=now)
+        return refusal
     stored, reference = _treatment_input(confirmations=confirmations, patient_reference=patient_reference)
     # A double click or a resent form records the same initiation once.
     repeat = TreatmentInitiation.objects.filter(
@@ -340,11 +388,32 @@ def treatment_initiation_record(
     ).first()
     if repeat is not None:
         return repeat
-    return TreatmentInitiation.objects.create(
+    initiation = TreatmentInitiation.objects.create(
         outcome=TreatmentInitiation.Outcome.RECORDED,
         patient_reference=reference,
         confirmations=stored,
         **common,
+    )
+    _audit_initiation(initiation, actor=user, now=now)
+    return initiation
+
+
+def _audit_initiation(initiation, *, actor, now=None):
+    """Pseudonymous: the status and the attestation, never the patient reference."""
+    audit_record(
+        "treatment.recorded"
+        if initiation.outcome == TreatmentInitiation.Outcome.RECORDED
+        else "treatment.refused",
+        actor=actor,
+        object_type=TreatmentInitiation._meta.label_lower,
+        object_id=str(initiation.pk),
+        object_label=f"{initiation.get_outcome_display()} #{initiation.pk}",
+        payload={
+            "status": initiation.status,
+            "programme_key": initiation.programme_key,
+            "attestation": initiation.attestation.serial if initiation.attestation_id else None,
+        },
+        now=now,
     )
 
 
@@ -384,6 +453,7 @@ def api_token_create(*, name: str, by=None) -> tuple[ApiToken, str]:
             )
     except IntegrityError:
         raise duplicate from None
+    audit_record("api_token.created", actor=by, obj=token, payload={"prefix": token.prefix})
     return token, raw
 
 
@@ -396,6 +466,9 @@ def api_token_revoke(*, token, by, now=None) -> ApiToken:
     locked.revoked_at = now or timezone.now()
     locked.revoked_by = by
     locked.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        "api_token.revoked", actor=by, obj=locked, payload={"prefix": locked.prefix}, now=locked.revoked_at
+    )
     return locked
 
 

@@ -8,7 +8,7 @@ from django_ratelimit.decorators import ratelimit
 
 from courses import access
 
-from . import selectors
+from . import selectors, services
 
 
 def _verify_rate(group, request):
@@ -44,6 +44,12 @@ def download(request, pk: int):
     document = selectors.document_for(attestation=attestation) if attestation else None
     if document is None:
         raise Http404
+    services.attestation_access_record(
+        action="attestation.downloaded",
+        attestation=attestation,
+        actor=request.user,
+        payload={"sha256": document.sha256},
+    )
     response = HttpResponse(bytes(document.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{attestation.serial}.pdf"'
     response["Content-Length"] = str(document.size)
@@ -67,8 +73,11 @@ class VerifyForm(forms.Form):
     )
 
 
-def _verify_result(request, attestation):
+def _verify_result(request, attestation, *, via: str):
     status = selectors.status_of(attestation)
+    services.attestation_access_record(
+        action="attestation.verified", attestation=attestation, payload={"status": status.code, "via": via}
+    )
     return render(request, "certificates/verify.html", {"attestation": attestation, "status": status})
 
 
@@ -81,7 +90,7 @@ def verify(request, code: str):
     attestation = selectors.attestation_for_code(code=code)
     if attestation is None:
         return render(request, "certificates/verify_unknown.html", status=404)
-    return _verify_result(request, attestation)
+    return _verify_result(request, attestation, via="qr")
 
 
 @never_cache
@@ -96,7 +105,7 @@ def verify_form(request):
             serial=form.cleaned_data["serial"], code=form.cleaned_data["code"]
         )
         if attestation is not None:
-            return _verify_result(request, attestation)
+            return _verify_result(request, attestation, via="serial_and_code")
         form.add_error(None, _("No attestation matches this serial and code. Check both and try again."))
         return render(request, "certificates/verify_form.html", {"form": form}, status=404)
     return render(request, "certificates/verify_form.html", {"form": form})

@@ -386,18 +386,24 @@ def _authors_by_task_state(task_states) -> dict:
     for state in states:
         ids_by_type[state.workflow_state.base_content_type_id].add(state.workflow_state.object_id)
     live = {}  # (base content type, object id) -> live revision id, for live objects
+    language_versions = {}  # (base content type, object id) -> (translation_key, locale id)
     for type_id, ids in ids_by_type.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
-        for pk, revision_id in model._default_manager.filter(pk__in=ids, live=True).values_list(
-            "pk", "live_revision_id"
-        ):
-            live[(type_id, str(pk))] = revision_id
+        for pk, revision_id, is_live, translation_key, locale_id in model._default_manager.filter(
+            pk__in=ids
+        ).values_list("pk", "live_revision_id", "live", "translation_key", "locale_id"):
+            if is_live:
+                live[(type_id, str(pk))] = revision_id
+            language_versions[(type_id, str(pk))] = (translation_key, locale_id)
     revisions = defaultdict(list)
     query = Q()
     for type_id, ids in ids_by_type.items():
         query |= Q(base_content_type_id=type_id, object_id__in=ids)
     for revision in Revision.objects.filter(query).order_by("created_at", "pk") if states else []:
         revisions[(revision.base_content_type_id, revision.object_id)].append(revision)
+    from .translation import translators_since
+
+    translators = translators_since(versions=language_versions.values())
     result = {}
     for state in states:
         key = (state.workflow_state.base_content_type_id, state.workflow_state.object_id)
@@ -406,7 +412,11 @@ def _authors_by_task_state(task_states) -> dict:
         start = next((i for i, r in enumerate(history) if r.pk == live_id), None)
         live_revision = history[start] if start is not None else None
         after = history[start + 1 :] if start is not None else history
-        result[state.pk] = _authors(live_revision, after, state.workflow_state.requested_by_id)
+        result[state.pk] = _authors(live_revision, after, state.workflow_state.requested_by_id) | {
+            user_id
+            for user_id, translated_at in translators.get(language_versions.get(key), ())
+            if live_revision is None or translated_at > live_revision.created_at
+        }
     return result
 
 
@@ -414,7 +424,8 @@ class PeerReviewTask(AbstractGroupApprovalTask):
     """Group approval where nobody approves a change they had a hand in.
 
     Whoever submitted the change, or saved any revision of it since the version that is live
-    (before or after it was submitted), cannot approve it or request changes. While the task is
+    (before or after it was submitted), or translated any of its texts since then, cannot
+    approve it or request changes. While the task is
     in progress the content is locked for everybody except the reviewers who may act on it; they
     approve or request changes from the edit view, as Wagtail's moderation is meant to work.
     Approval publishes the revision that was reviewed (``courses.workflows.publish_approved``);
@@ -443,6 +454,16 @@ class PeerReviewTask(AbstractGroupApprovalTask):
         authors = _authors(
             live, revisions.order_by("created_at", "pk"), state.requested_by_id if state else None
         )
+        # Translators whose texts (wagtail-localize's translation memory) changed since the live
+        # version are authors too, whoever saved the revision.
+        from .translation import translators_since
+
+        version = (getattr(obj, "translation_key", None), getattr(obj, "locale_id", None))
+        authors |= {
+            user_id
+            for user_id, translated_at in translators_since(versions=[version]).get(version, ())
+            if live is None or translated_at > live.created_at
+        }
         obj.__dict__["_review_authors"] = (obj.latest_revision_id, authors)
         return authors
 

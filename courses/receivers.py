@@ -1,9 +1,12 @@
 """Where the courses app listens to Wagtail: a published revision may carry a declared change."""
 
 from django.dispatch import receiver
-from wagtail.signals import published
+from wagtail.signals import published, task_approved, task_rejected
+
+from audit.services import audit_record
 
 from . import services
+from .models import ContentChange
 
 
 # Wagtail sends ``published`` for every model with drafts, pages included (``page_published`` is
@@ -11,6 +14,43 @@ from . import services
 @receiver(published, dispatch_uid="courses.content_change_published")
 def content_change_went_live(sender, instance, revision, **kwargs):
     services.content_change_published(revision=revision)
+    change = ContentChange.objects.filter(revision=revision).first() if revision else None
+    audit_record(
+        "content.published",
+        actor=revision.user if revision else None,
+        obj=instance,
+        payload={
+            "revision": revision.pk if revision else None,
+            "material": change.material if change else None,
+            "summary": change.summary if change else "",
+            "content_version": change.content_version if change else None,
+        },
+    )
+
+
+def _review_decision(action, task_state, user):
+    revision = task_state.revision
+    change = ContentChange.objects.filter(revision=revision).first() if revision else None
+    audit_record(
+        action,
+        actor=user,
+        obj=services.specific_object(revision.content_object) if revision else None,
+        payload={
+            "revision": revision.pk if revision else None,
+            "material": change.material if change else None,
+            "comment": task_state.comment or "",
+        },
+    )
+
+
+@receiver(task_approved, dispatch_uid="courses.audit_approved")
+def review_approved(sender, instance, user, **kwargs):
+    _review_decision("content.approved", instance, user)
+
+
+@receiver(task_rejected, dispatch_uid="courses.audit_rejected")
+def review_rejected(sender, instance, user, **kwargs):
+    _review_decision("content.rejected", instance, user)
 
 
 @receiver(published, dispatch_uid="courses.translations_bring_in_step")

@@ -9,6 +9,8 @@ from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from audit.services import audit_record
+
 from . import selectors
 from .models import ContentChange, LessonOpened, LessonPage, LessonProgress
 from .selectors import lesson_was_opened, programme_content_version
@@ -54,6 +56,10 @@ def lesson_mark_read(*, user, lesson: LessonPage) -> LessonProgress:
 
 
 @transaction.atomic
+def specific_object(obj):
+    return obj.specific_deferred if isinstance(obj, Page) else obj
+
+
 def content_change_declare(*, revision, programme_key, lesson_key, title, material: bool, summary: str, user):
     """Keep what the editor said about a change submitted for review, bound to its revision."""
     change, _ = ContentChange.objects.update_or_create(
@@ -73,6 +79,12 @@ def content_change_declare(*, revision, programme_key, lesson_key, title, materi
         user=user,
         revision=revision,
         data={"material": change.material, "summary": change.summary},
+    )
+    audit_record(
+        "content.submitted",
+        actor=user,
+        obj=specific_object(revision.content_object),
+        payload={"revision": revision.pk, "material": change.material, "summary": change.summary},
     )
     return change
 
@@ -177,5 +189,11 @@ def content_withdraw(*, obj, user, reason: str) -> list:
             user=user,
             revision=revision,
             data={"reason": reason, "retired": retire},
+        )
+        audit_record(
+            "content.withdrawn",
+            actor=user,
+            obj=version,
+            payload={"reason": reason, "retired": retire, "language": version.locale.language_code},
         )
     return versions

@@ -31,7 +31,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.fields import StreamField
 from wagtail.models import Locale, Page, RevisionMixin, TranslatableMixin
 from wagtail_localize.models import (
@@ -179,9 +179,16 @@ def translation_draft_save(translation: Translation, *, user=None, submit: bool 
                 locale, user=user, publish=False, fallback=True, copy_parent_pages=True
             )
             target = _specific(target)
-            if target.live:  # wagtail-localize keeps a copied page's live flag; never go live here
-                type(target)._default_manager.filter(pk=target.pk).update(live=False)
-                target.live = False
+            # wagtail-localize copies the source's publishing state; a new translation has none.
+            unpublished = {
+                "live": False,
+                "live_revision": None,
+                "first_published_at": None,
+                "last_published_at": None,
+            }
+            type(target)._default_manager.filter(pk=target.pk).update(**unpublished)
+            for name, value in unpublished.items():
+                setattr(target, name, value)
             localise_page_links(target, locale)
             if not isinstance(target, Page):
                 target.save()  # not live: the row may take the lesson of its own language
@@ -212,18 +219,35 @@ def save_target(translation: Translation, user=None, publish=True):
     return translation_draft_save(translation, user=user, submit=bool(publish) and complete)
 
 
-def _has_unreviewed_work(translation: Translation, target) -> bool:
-    """Strings translated by a person since the target was last published: that person submits
-    them (and may then not approve them), not an automatic sync."""
-    since = getattr(target, "last_published_at", None)
-    strings = StringTranslation.objects.filter(
-        locale=translation.target_locale,
-        translation_of__segments__source=translation.source,
+def translators_since(*, versions) -> dict:
+    """(translation_key, locale id) -> [(user id, when)] of every text a person translated for that
+    language version (wagtail-localize's translation memory), in one query. The review counts a
+    translator whose text changed after the live revision was made as an author."""
+    versions = [v for v in versions if v and v[0] is not None and v[1] is not None]
+    if not versions:
+        return {}
+    wanted = set(versions)
+    rows = StringTranslation.objects.filter(
+        context__object_id__in={key for key, _locale in versions},
+        locale_id__in={locale for _key, locale in versions},
         last_translated_by__isnull=False,
+    ).values_list("context__object_id", "locale_id", "last_translated_by_id", "updated_at")
+    found = defaultdict(list)
+    for key, locale_id, user_id, updated_at in rows:
+        if (key, locale_id) in wanted:
+            found[(key, locale_id)].append((user_id, updated_at))
+    return found
+
+
+def _has_unreviewed_work(translation: Translation, target) -> bool:
+    """Texts a person translated after the live version was made (while it was in review, or
+    since): that person submits them, and may then not approve them; an automatic sync does not."""
+    live = target.live_revision if getattr(target, "live", False) else None
+    version = (target.translation_key, target.locale_id)
+    return any(
+        live is None or translated_at > live.created_at
+        for _user, translated_at in translators_since(versions=[version]).get(version, ())
     )
-    if since is not None:
-        strings = strings.filter(updated_at__gt=since)
-    return strings.exists()
 
 
 def _content_differs(target, draft) -> bool:
@@ -517,7 +541,10 @@ def translation_adopt(source_obj, target_obj, *, user=None) -> AdoptReport:
 
 
 def incomplete_message(error: TranslationIncomplete) -> str:
-    return _(
+    return ngettext(
+        "%(count)s text of the source is not translated yet. Translate it before submitting the "
+        "translation for review.",
         "%(count)s texts of the source are not translated yet. Translate them before submitting "
-        "the translation for review."
+        "the translation for review.",
+        error.missing,
     ) % {"count": error.missing}

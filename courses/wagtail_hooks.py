@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem as PageActionMenuItem
 from wagtail.log_actions import LogFormatter
+from wagtail.models import Page
 from wagtail.snippets.action_menu import ActionMenuItem as SnippetActionMenuItem
 
 from . import selectors
@@ -189,3 +190,49 @@ def submit_snippet_translation_for_review(request, instance):
 @hooks.register("before_edit_page", order=-1)
 def submit_page_translation_for_review(request, page):
     return _translation_submit_instead_of_publish(request, page.specific)
+
+
+# -- wagtail-localize actions that would bypass review or the synchronised scoring --------------
+# "Convert to alias page" makes a live translation show the source's content at once, unreviewed;
+# "Stop Synced translation" lets a language drift from its source. Both are refused here (the
+# paths shadow wagtail-localize's, registered earlier) and the alias item is left out of the menu.
+
+
+def _refused_translation_action(request, page_id=None, translation_id=None):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from wagtail.admin.admin_url_finder import AdminURLFinder
+    from wagtail_localize.models import Translation
+
+    target = None
+    if page_id is not None:
+        target = Page.objects.filter(pk=page_id).first()
+    elif translation_id is not None:
+        translation = Translation.objects.filter(pk=translation_id).select_related("source").first()
+        if translation is not None:
+            try:
+                target = translation.source.get_translated_instance(translation.target_locale)
+            except Exception:  # the target may be gone
+                target = None
+    url = AdminURLFinder(request.user).get_edit_url(target) if target is not None else None
+    messages.error(
+        request,
+        gettext(
+            "A translation stays synchronised with its Norwegian source and reaches learners only "
+            "through Medical review, so this action is switched off."
+        ),
+    )
+    return redirect(url or "wagtailadmin_home")
+
+
+@hooks.register("register_admin_urls", order=-1)
+def refuse_alias_and_stopped_translations():
+    return [
+        path("localize/page/<int:page_id>/convert_to_alias/", _refused_translation_action),
+        path("localize/translate/<int:translation_id>/disable/", _refused_translation_action),
+    ]
+
+
+@hooks.register("construct_page_action_menu")
+def hide_convert_to_alias(menu_items, request, context):
+    menu_items[:] = [item for item in menu_items if item.name != "localize-convert-to-alias"]

@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import audit_record
+
 # ASCII digits only: "９８７" must not pass as "987". Spaces people type are removed first.
 _TYPED = re.compile(r"[0-9]{1,14}")  # up to five leading zeros before nine digits
 _SPACES = re.compile(r"\s+")
@@ -153,5 +155,12 @@ def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
                     )
             except IntegrityError:
                 raise ValidationError(HPR_CONFIRMED_ELSEWHERE, code="hpr_confirmed_elsewhere") from None
+            audit_record(
+                "identity.hpr_verified",
+                actor=by,
+                obj=locked,
+                payload={"hpr_number": locked.hpr_number, "method": method, "note": note},
+                now=locked.hpr_verified_at,
+            )
             hpr_verified.send(sender=User, user=locked, method=method, by=by)
     return locked

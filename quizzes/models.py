@@ -168,7 +168,10 @@ class Question(
         permissions = [("view_item_statistics", _("Can view item statistics"))]
 
     def __str__(self):
-        return self.text[:80]
+        """The question, cut at a word when long (titles in the admin, e-mails, the audit trail)."""
+        if len(self.text) <= 80:
+            return self.text
+        return self.text[:80].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
     def save(self, *args, **kwargs):
         if self.pk is None:

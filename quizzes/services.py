@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from courses.selectors import programme_content_version, programme_in_default_locale
 from lms import roles
 
@@ -44,12 +45,33 @@ class AttemptClosed(QuizError):
 def attempt_expire_stale(*, user, programme_key, now=None) -> int:
     """Close the user's attempts whose time ran out; they count as failed attempts."""
     now = now or timezone.now()
-    return Attempt.objects.filter(
+    stale = Attempt.objects.filter(
         user=user,
         programme_key=programme_key,
         status=Attempt.Status.IN_PROGRESS,
         expires_at__lte=now,
-    ).update(status=Attempt.Status.EXPIRED, ended_at=F("expires_at"), passed=False)
+    )
+    expired = list(stale.values_list("pk", "expires_at"))
+    if not expired:
+        return 0
+    count = stale.filter(pk__in=[pk for pk, _ in expired]).update(
+        status=Attempt.Status.EXPIRED, ended_at=F("expires_at"), passed=False
+    )
+    for pk, expires_at in expired:
+        audit_record(
+            "attempt.expired",
+            actor=user,
+            object_type=Attempt._meta.label_lower,
+            object_id=str(pk),
+            object_label=f"{Attempt._meta.verbose_name} {pk}",
+            payload={"expired_at": expires_at},
+            now=now,
+        )
+    return count
+
+
+def _attempt_label(attempt, user) -> str:
+    return f"{user.get_full_name() or user.get_username()} · {attempt.started_at:%Y-%m-%d %H:%M}"
 
 
 def _tokens(count: int) -> list[str]:
@@ -164,6 +186,14 @@ def attempt_start(*, user, programme, rng=None, now=None) -> Attempt:
                 )
             )
         AttemptQuestion.objects.bulk_create(items)
+        audit_record(
+            "attempt.started",
+            actor=user,
+            obj=attempt,
+            object_label=_attempt_label(attempt, user),
+            payload={"programme_key": key, "language": attempt.language, "questions": len(items)},
+            now=now,
+        )
     return attempt
 
 
@@ -267,6 +297,18 @@ def attempt_submit(*, attempt_id, user, answers: dict, now=None) -> Attempt:
         attempt.score = outcome.score
         attempt.passed = outcome.passed
         attempt.critical_missed = outcome.critical_missed
+        audit_record(
+            "attempt.submitted",
+            actor=user,
+            obj=attempt,
+            object_label=_attempt_label(attempt, user),
+            payload={
+                "score": outcome.score,
+                "passed": outcome.passed,
+                "critical_missed": outcome.critical_missed,
+            },
+            now=now,
+        )
         if outcome.passed:
             quiz_passed.send(sender=Attempt, attempt=attempt)
     return attempt

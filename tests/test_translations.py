@@ -6,6 +6,7 @@ import importlib
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Locale
 from wagtail_localize.fields import SynchronizedField, TranslatableField, get_translatable_fields
 from wagtail_localize.models import StringTranslation, Translation, TranslationSource
@@ -273,7 +274,7 @@ def test_strings_a_person_translated_are_not_submitted_by_an_automatic_sync(
     nb, en, source, english = pair
     translator = factories.MedicalAffairsFactory()
     StringTranslation.objects.filter(locale=english.locale, data="Question q1-1").update(
-        data="Question one", last_translated_by=translator
+        data="Question one", last_translated_by=translator, updated_at=timezone.now()
     )
     with django_capture_on_commit_callbacks(execute=True):
         _publish_key(source, "b")
@@ -324,6 +325,7 @@ def test_translating_a_new_question_makes_a_draft_that_is_not_drawn_until_publis
 
     english = Question.objects.get(translation_key=new.translation_key, locale=en.locale)
     assert not english.live and english.current_workflow_state is None
+    assert english.live_revision is None and english.first_published_at is None  # not the source's
     assert english.topic.locale == en.locale and english.lesson.locale == en.locale
     assert {o.key: o.is_correct for o in english.options.all()} == {"a": True, "b": False}
     assert "new" not in [q.key for q in selectors.draw_pool(programme=en, locale=en.locale)[0]]
@@ -337,3 +339,58 @@ def test_medical_affairs_get_the_translation_editor_with_a_submit_button(client,
     assert b"&quot;canPublish&quot;: true" in page.content  # the button, which submits for review
     catalog = client.get(reverse("wagtail_localize:javascript_catalog"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Submit for review in " in catalog.content.decode()
+
+
+def test_a_translator_may_not_approve_her_texts_when_a_colleague_submits_them(
+    client, pair, django_capture_on_commit_callbacks
+):
+    nb, en, source, english = pair
+    translator, colleague, reviewer = (factories.MedicalAffairsFactory() for _ in range(3))
+    StringTranslation.objects.filter(locale=english.locale, data="Question q1-1").update(
+        data="Question one", last_translated_by=translator, updated_at=timezone.now()
+    )
+    client.force_login(colleague)
+    assert client.post(edit_url(english), {"action": "publish"}).status_code == 302
+    english = fresh(english)
+    task_state = english.current_workflow_state.current_task_state
+    task = task_state.task.specific
+    assert task.get_actions(fresh(english), translator) == []  # her text is in it
+    assert task.get_actions(fresh(english), colleague) == []  # he submitted it
+    assert task.get_actions(fresh(english), reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        task.on_action(task_state, reviewer, "approve")
+    assert fresh(english).text == "Question one"
+
+
+def test_convert_to_alias_and_stop_synced_translation_are_refused(client, pair):
+    from wagtail_localize.models import Translation as LocalizeTranslation
+
+    nb, en, source, english = pair
+    lesson = LessonPage.objects.filter(locale=en.locale).first()
+    tr.translation_adopt(
+        LessonPage.objects.get(translation_key=lesson.translation_key, locale=nb.locale), lesson
+    )
+    client.force_login(factories.MedicalAffairsFactory())
+    page = client.get(edit_url(lesson)).content.decode()
+    assert "localize-convert-to-alias" not in page
+
+    response = client.post(reverse("wagtail_localize:convert_to_alias", args=[lesson.pk]), {}, follow=True)
+    assert "switched off" in response.content.decode() or "slått av" in response.content.decode()
+    lesson = fresh(lesson)
+    assert lesson.alias_of_id is None and lesson.live and lesson.title == "Leksjon 1 (en)"
+
+    translation = _translation(english)
+    client.post(reverse("wagtail_localize:stop_translation", args=[translation.pk]), {})
+    assert LocalizeTranslation.objects.get(pk=translation.pk).enabled
+
+
+def test_the_update_translations_page_says_it_saves_drafts(client, pair):
+    _, _, source, _ = pair
+    client.force_login(factories.MedicalAffairsFactory())
+    translation_source = TranslationSource.objects.get(object_id=source.translation_key)
+    page = client.get(
+        reverse("wagtail_localize:update_translations", args=[translation_source.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Publish immediately" not in page
+    assert "Submit complete translations for Medical review" in page
