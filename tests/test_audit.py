@@ -110,3 +110,31 @@ def test_on_postgresql_sql_cannot_change_or_delete_a_row():
             cursor.execute(statement, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "account.signed_up"
     assert audit_chain_verify().ok
+
+
+def test_compliance_officers_browse_filter_inspect_and_export_the_trail(client):
+    from django.urls import reverse
+
+    first, second, third = _three_events()
+    officer = factories.ComplianceFactory()
+    client.force_login(officer)
+    index = reverse("audit_trail:index")
+    assert "attestation.downloaded" in client.get(index).content.decode()
+    filtered = client.get(index, {"action": "attestation.issued"}).content.decode()
+    assert "LEM-2026-000007" in filtered and first.object_label not in filtered
+    inspect = client.get(reverse("audit_trail:inspect", args=[second.pk])).content.decode()
+    assert second.hash in inspect and second.previous_hash in inspect
+    export = client.get(index, {"export": "csv", "action": "attestation.issued"})
+    body = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+    assert "LEM-2026-000007" in body and "account.signed_up" not in body and len(body.splitlines()) == 2
+
+
+def test_medical_affairs_and_prescribers_cannot_read_the_trail(client):
+    from django.urls import reverse
+
+    _three_events()
+    for user in (factories.MedicalAffairsFactory(), factories.PrescriberFactory()):
+        client.force_login(user)
+        response = client.get(reverse("audit_trail:index"))
+        assert response.status_code in (302, 403)
+        assert b"attestation.issued" not in response.content

@@ -1,0 +1,100 @@
+"""The audit trail in the Wagtail admin: browse, filter, search, inspect and export; nothing else.
+
+Only reading views exist (no add, edit, copy, delete, history or usage pages), and the model
+refuses changes anyway. Compliance officers hold ``audit.view_auditevent`` (migration 0002)."""
+
+import django_filters
+from django import forms
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from .models import AuditEvent
+
+READ_ONLY_VIEW_KWARGS = {
+    "add_url_name": None,
+    "edit_url_name": None,
+    "copy_url_name": None,
+    "delete_url_name": None,
+    "history_url_name": None,
+    "usage_url_name": None,
+}
+
+
+def _actions():
+    return [(a, a) for a in AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()]
+
+
+class AuditEventFilterSet(WagtailFilterSet):
+    action = django_filters.MultipleChoiceFilter(
+        label=_("Event"), choices=_actions, widget=forms.CheckboxSelectMultiple
+    )
+    occurred_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
+    object_type = django_filters.CharFilter(label=_("Object type"), lookup_expr="exact")
+    object_id = django_filters.CharFilter(label=_("Object id"), lookup_expr="exact")
+    actor_id = django_filters.NumberFilter(label=_("Actor id"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "occurred_at", "object_type", "object_id", "actor_id"]
+
+
+class AuditEventViewSet(ModelViewSet):
+    model = AuditEvent
+    name = "audit_trail"
+    icon = "history"
+    menu_label = _("Audit trail")
+    menu_order = 330
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    filterset_class = AuditEventFilterSet
+    search_fields = ["action", "actor_label", "object_label", "object_id"]
+    list_per_page = 50
+    list_display = [
+        Column("pk", label="#"),
+        DateColumn("occurred_at", label=_("Time")),
+        Column("action", label=_("Event")),
+        Column("actor_label", label=_("Actor")),
+        Column("object_type", label=_("Object type")),
+        Column("object_label", label=_("Object")),
+    ]
+    list_export = [
+        "pk",
+        "occurred_at",
+        "action",
+        "actor_id",
+        "actor_label",
+        "object_type",
+        "object_id",
+        "object_label",
+        "payload",
+        "previous_hash",
+        "hash",
+    ]
+    export_filename = "audit-trail"
+    inspect_view_fields = [
+        "occurred_at",
+        "action",
+        "actor_label",
+        "actor_id",
+        "object_type",
+        "object_id",
+        "object_label",
+        "payload",
+        "previous_hash",
+        "hash",
+    ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(**{**kwargs, **READ_ONLY_VIEW_KWARGS})
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
