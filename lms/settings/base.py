@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "certificates",
     "content",
     "audit",
+    "compliance",
     "django_tasks",
     "django_tasks_db",
     "ninja",

@@ -1,7 +1,8 @@
 """The audit trail in the Wagtail admin: browse, filter, search, inspect and export; nothing else.
 
 Only reading views exist (no add, edit, copy, delete, history or usage pages), and the model
-refuses changes anyway. Compliance officers hold ``audit.view_auditevent`` (migration 0002)."""
+refuses changes anyway. Compliance officers hold ``audit.view_auditevent`` (migration
+``audit.0002``). Exports are recorded (``compliance.exports``)."""
 
 import django_filters
 from django import forms
@@ -9,9 +10,12 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from .models import AuditEvent
+from audit.models import AuditEvent
+
+from .views import RecordedExportMixin
 
 READ_ONLY_VIEW_KWARGS = {
     "add_url_name": None,
@@ -41,8 +45,13 @@ class AuditEventFilterSet(WagtailFilterSet):
         fields = ["action", "occurred_at", "object_type", "object_id", "actor_id"]
 
 
+class AuditEventIndexView(RecordedExportMixin, generic.IndexView):
+    export_register = "audit-trail"
+
+
 class AuditEventViewSet(ModelViewSet):
     model = AuditEvent
+    index_view_class = AuditEventIndexView
     name = "audit_trail"
     icon = "history"
     menu_label = _("Audit trail")

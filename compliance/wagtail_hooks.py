@@ -1,0 +1,43 @@
+"""Admin registration only: the Compliance officers' registers, with recorded exports."""
+
+from wagtail import hooks
+
+from certificates.admin_attestations import (
+    AttestationIndexView,
+    AttestationViewSet,
+    ComplianceViewSetGroup,
+    TreatmentInitiationViewSet,
+)
+
+from . import registers
+from .admin_audit import AuditEventViewSet
+from .views import RecordedExportMixin
+
+
+class AttestationRegisterIndexView(RecordedExportMixin, AttestationIndexView):
+    export_register = "attestations"
+
+    def export_header(self, queryset):
+        return registers.attestation_header()
+
+    def export_rows(self, queryset):
+        return registers.attestation_rows(queryset)
+
+
+class AttestationRegister(AttestationViewSet):
+    index_view_class = AttestationRegisterIndexView
+    list_export = [name for name, _label in registers.ATTESTATION_COLUMNS]  # shows the export buttons
+
+
+class ComplianceRegisters(ComplianceViewSetGroup):
+    items = (AttestationRegister, TreatmentInitiationViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_compliance_registers():
+    return ComplianceRegisters()
+
+
+@hooks.register("register_admin_viewset")
+def register_audit_trail():
+    return AuditEventViewSet()

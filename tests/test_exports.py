@@ -1,0 +1,130 @@
+"""Exports of the registers: exactly the filtered rows, UTF-8 with a BOM, formulas neutralised,
+XLSX that opens, and every export recorded (who, when, filter, rows, SHA-256)."""
+
+import csv
+import hashlib
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from certificates import services as certificate_services
+from certificates.models import Attestation
+from compliance.exports import neutralised
+from compliance.models import ExportRecord
+from tests import factories
+from tests.test_attestation_lifecycle import attested, officer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+4712345678", "'+4712345678"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Ærlig Øvrebø-Ås", "Ærlig Øvrebø-Ås"),
+        (None, ""),
+        (7, "7"),
+    ],
+)
+def test_a_cell_that_could_run_as_a_formula_is_written_as_text(value, written):
+    assert neutralised(value) == written
+
+
+@pytest.fixture
+def two_attestations(programme_with_bank):
+    kept = attested(programme_with_bank)
+    revoked = attested(programme_with_bank)
+    Attestation.objects.filter(pk=revoked.pk).update(holder_name='=HYPERLINK("http://x","Ærlig Øvrebø")')
+    certificate_services.attestation_revoke(
+        attestation=revoked, by=factories.ComplianceFactory(), reason="Feil"
+    )
+    return kept, Attestation.objects.get(pk=revoked.pk)
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_the_csv_export_holds_exactly_the_filtered_rows_with_a_bom_and_is_recorded(client, two_attestations):
+    kept, revoked = two_attestations
+    user = officer()
+    client.force_login(user)
+    response = client.get(reverse("attestations:index"), {"state": "revoked", "export": "csv"})
+    assert response.status_code == 200
+    body = _body(response)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][0] == "Serial" and len(rows) == 2
+    assert rows[1][0] == revoked.serial and rows[1][1] == '\'=HYPERLINK("http://x","Ærlig Øvrebø")'
+    assert rows[1][5] == "revoked" and rows[1][9] == "Feil"
+
+    record = ExportRecord.objects.get()
+    assert (record.user, record.register, record.format, record.row_count) == (user, "attestations", "csv", 1)
+    assert record.filters == {"state": "revoked"}
+    assert record.sha256 == hashlib.sha256(body).hexdigest()
+    event = AuditEvent.objects.get(action="export.created")
+    assert (
+        event.actor_id == user.pk and event.payload["rows"] == 1 and event.payload["sha256"] == record.sha256
+    )
+
+
+def test_the_xlsx_export_opens_and_holds_text_not_formulas(client, two_attestations):
+    kept, revoked = two_attestations
+    client.force_login(officer())
+    response = client.get(reverse("attestations:index"), {"export": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(_body(response)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Serial" and len(rows) == 3
+    holders = {row[1] for row in rows[1:]}
+    assert '\'=HYPERLINK("http://x","Ærlig Øvrebø")' in holders
+    assert all(
+        cell.data_type == "s" for row in workbook.active.iter_rows(min_row=2) for cell in row if cell.value
+    )
+    assert ExportRecord.objects.get().row_count == 2
+
+
+def test_the_audit_trail_export_is_recorded_too(client, two_attestations):
+    client.force_login(officer())
+    response = client.get(reverse("audit_trail:index"), {"action": "attestation.revoked", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
+    assert len(rows) == 2 and "attestation.revoked" in rows[1]
+    assert ExportRecord.objects.get().register == "audit-trail"
+
+
+def test_medical_affairs_cannot_export_attestations(client, two_attestations):
+    client.force_login(factories.MedicalAffairsFactory())
+    response = client.get(reverse("attestations:index"), {"export": "csv"})
+    assert response.status_code in (302, 403)
+    assert not ExportRecord.objects.exists()
+
+
+def test_export_attestations_writes_the_same_file_for_scheduled_jobs(
+    tmp_path, two_attestations, programme_with_bank
+):
+    output = tmp_path / "attestations.csv"
+    out = io.StringIO()
+    call_command(
+        "export_attestations",
+        "--programme",
+        programme_with_bank.slug,
+        "--format",
+        "csv",
+        "--output",
+        str(output),
+        stdout=out,
+    )
+    data = output.read_bytes()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 3 and data.startswith("\ufeff".encode())
+    record = ExportRecord.objects.get()
+    assert record.user is None and record.row_count == 2 and record.sha256 == hashlib.sha256(data).hexdigest()
+    assert "2 attestations written" in out.getvalue()
