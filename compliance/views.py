@@ -1,7 +1,18 @@
-"""The recorded export as a mixin for the registers' Wagtail index views."""
+"""The recorded export as a mixin for the registers' Wagtail index views; "My data"."""
 
-from django.http import FileResponse
+import hashlib
+import json
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from audit.services import audit_record
+from courses import access
+
+from . import selectors
 from .exports import export_write
 
 
@@ -37,3 +48,38 @@ class RecordedExportMixin:
         return FileResponse(
             export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
         )
+
+
+# "My data": the prescriber's own data ------------------------------------------------------------
+
+
+@never_cache
+def my_data(request):
+    """What we hold about the signed-in person, with the download and their attestation PDFs."""
+    refusal = access.learner_refusal(request)
+    if refusal is not None:
+        return refusal
+    return render(
+        request,
+        "compliance/my_data.html",
+        {"attestations": selectors.prescriber_attestations(user=request.user)},
+    )
+
+
+@never_cache
+def my_data_download(request):
+    refusal = access.learner_refusal(request)
+    if refusal is not None:
+        return refusal
+    data = selectors.prescriber_data(user=request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
+    audit_record(
+        "data.downloaded_by_holder",
+        actor=request.user,
+        obj=request.user,
+        payload={"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)},
+    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{timezone.localdate():%Y-%m-%d}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     # The same, in a language of its own (the language links of its 403 page lead here).
     path("admin/login/", views.admin_login),
     path("quiz/", include("quizzes.urls")),
+    path("account/", include("compliance.urls")),
     path("", include("certificates.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),

@@ -1,5 +1,7 @@
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 
 from tests import factories
 
@@ -32,3 +34,13 @@ def programme_with_bank(db):
 def ready_prescriber(prescriber, programme_with_bank):
     factories.read_all(prescriber, programme_with_bank)
     return prescriber
+
+
+@pytest.fixture(scope="module")
+def programme_loaded_once(django_db_setup, django_db_blocker):
+    """The Lemtrada programme as ``load_programme`` installs it, loaded once per test module (in a
+    transaction rolled back when the module ends; each test's changes roll back after it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_programme", verbosity=0)
+        yield
+        transaction.set_rollback(True)

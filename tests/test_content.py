@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from wagtail.models import Page, Revision
 
 from courses.models import LessonPage, ProgrammePage
@@ -26,7 +25,7 @@ def _lesson_text(code):
     return programme, list(lessons), " ".join(str(lesson.body) + lesson.intro for lesson in lessons)
 
 
-def test_programme_has_slug_lemtrada_in_both_languages_linked_as_translations(loaded):
+def test_programme_has_slug_lemtrada_in_both_languages_linked_as_translations(programme_loaded_once):
     nb = ProgrammePage.objects.get(slug="lemtrada", locale__language_code="nb")
     en = ProgrammePage.objects.get(slug="lemtrada", locale__language_code="en")
     assert nb.translation_key == en.translation_key
@@ -34,7 +33,7 @@ def test_programme_has_slug_lemtrada_in_both_languages_linked_as_translations(lo
     assert nb.source_date.isoformat() == "2019-04-16"
 
 
-def test_at_least_six_lessons_in_each_language_with_matching_translations(loaded):
+def test_at_least_six_lessons_in_each_language_with_matching_translations(programme_loaded_once):
     _, nb, _ = _lesson_text("nb")
     _, en, _ = _lesson_text("en")
     assert len(nb) >= 6
@@ -88,21 +87,21 @@ def test_at_least_six_lessons_in_each_language_with_matching_translations(loaded
         ),
     ],
 )
-def test_every_fact_of_the_letter_is_taught(loaded, code, facts):
+def test_every_fact_of_the_letter_is_taught(programme_loaded_once, code, facts):
     _, _, text = _lesson_text(code)
     text = re.sub(r"\s+", " ", text)
     missing = [fact for fact in facts if fact.lower() not in text.lower()]
     assert not missing
 
 
-def test_no_wrong_time_windows_slip_in(loaded):
+def test_no_wrong_time_windows_slip_in(programme_loaded_once):
     for code in ("nb", "en"):
         _, _, text = _lesson_text(code)
         assert "1-3 uker" not in text and "1–3 weeks" not in text
         assert "to år etter" not in text and "two years after" not in text
 
 
-def test_question_bank_has_36_per_language_and_6_per_topic(loaded):
+def test_question_bank_has_36_per_language_and_6_per_topic(programme_loaded_once):
     for code in ("nb", "en"):
         questions = Question.objects.filter(locale__language_code=code, live=True, active=True)
         assert questions.count() >= 36
@@ -112,7 +111,7 @@ def test_question_bank_has_36_per_language_and_6_per_topic(loaded):
         assert all(q.lesson_id for q in questions)
 
 
-def test_question_translations_share_keys_and_correct_options(loaded):
+def test_question_translations_share_keys_and_correct_options(programme_loaded_once):
     nb = {q.translation_key: q for q in Question.objects.filter(locale__language_code="nb")}
     en = {q.translation_key: q for q in Question.objects.filter(locale__language_code="en")}
     assert nb.keys() == en.keys()
@@ -131,7 +130,7 @@ def test_loading_twice_leaves_the_same_pages_and_revisions(loaded):
     assert before == after
 
 
-def test_pages_are_created_through_revisions(loaded):
+def test_pages_are_created_through_revisions(programme_loaded_once):
     for page in LessonPage.objects.all():
         assert page.live_revision_id is not None
 
@@ -149,7 +148,7 @@ def test_a_change_made_by_a_person_in_the_admin_is_kept(loaded):
     assert lesson.current_workflow_state is None  # nothing was submitted over her work
 
 
-def test_the_home_page_lists_the_programme_in_both_languages(loaded, client):
+def test_the_home_page_lists_the_programme_in_both_languages(programme_loaded_once, client):
     assert "Lemtrada" in client.get("/nb/").content.decode()
     assert "Lemtrada" in client.get("/en/").content.decode()
 
@@ -173,19 +172,12 @@ def test_the_content_is_written_in_our_own_words():
 
 # The content corrections of issue 13 -----------------------------------------------------------
 # The checks below read the programme as load_programme leaves it, loaded once for all of them
-# (in a transaction rolled back when this module ends). The critical-rule and item-writing checks
-# are plain functions of a question bank (a dict), so they can be tried on other content too.
+# (``programme_loaded_once`` in conftest: a transaction rolled back when this module ends). The
+# critical-rule and item-writing checks are plain functions of a question bank (a dict), so they
+# can be tried on other content too.
 
 CONTENT = Path(__file__).resolve().parents[1] / "content" / "lemtrada"
 LANGUAGES = ("nb", "en")
-
-
-@pytest.fixture(scope="module")
-def programme_loaded_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_programme", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def _bank(code):

@@ -1,7 +1,6 @@
 """Key messages and checklists can be linked to: the quiz sends a learner to exactly that part."""
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 from wagtail.blocks.stream_block import StreamBlockValidationError
 
@@ -62,12 +61,9 @@ def test_the_lesson_page_gives_each_key_message_and_checklist_its_link_target_as
     assert body.count(' id="hlh-signs"') == 1
 
 
-@pytest.fixture
-def loaded():
-    call_command("load_programme", verbosity=0)
-
-
-def test_every_lemtrada_question_links_to_a_part_of_its_lesson_in_both_languages(loaded, client):
+def test_every_lemtrada_question_links_to_a_part_of_its_lesson_in_both_languages(
+    programme_loaded_once, client
+):
     client.force_login(factories.PrescriberFactory())
     questions = Question.objects.filter(topic__programme__slug="lemtrada").select_related("lesson", "locale")
     by_language = {}
@@ -90,7 +86,7 @@ def test_every_lemtrada_question_links_to_a_part_of_its_lesson_in_both_languages
             assert f' id="{question.lesson_anchor}"' in pages[lesson.pk], (code, question.key)
 
 
-def test_the_lesson_versions_have_the_same_link_targets_in_nb_and_en(loaded):
+def test_the_lesson_versions_have_the_same_link_targets_in_nb_and_en(programme_loaded_once):
     lessons = LessonPage.objects.filter(locale__language_code__in=["nb", "en"]).select_related("locale")
     anchors = {}
     for lesson in lessons:
