@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 
 
-.PHONY: run worker serve install messages makemessages setup test test-fast lint format check bench clean
+.PHONY: run worker serve install messages makemessages setup test test-fast lint format check bench bench-export clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ format: install
 
 bench: install
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python benchmarks/attestation_issue.py
+
+# Needs DATABASE_URL pointing at a PostgreSQL server (it compares with COPY ... TO STDOUT).
+bench-export: install
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python benchmarks/attestation_export.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
