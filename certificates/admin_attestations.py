@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -70,10 +70,43 @@ class AttestationFilterSet(WagtailFilterSet):
         label=_("PDF"), choices=Attestation.PdfStatus.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
     programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    issued_at = django_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
+    expiring_within = django_filters.NumberFilter(
+        label=_("Valid, expiring within (days)"), method="filter_expiring_within", min_value=0
+    )
+    workplace = django_filters.CharFilter(
+        label=_("Workplace"), field_name="user__workplace", lookup_expr="icontains"
+    )
+    identity_verified = django_filters.BooleanFilter(
+        label=_("HPR number confirmed"), method="filter_identity_verified", widget=forms.NullBooleanSelect
+    )
 
     class Meta:
         model = Attestation
-        fields = ["state", "pdf_status", "programme"]
+        fields = [
+            "state",
+            "pdf_status",
+            "programme",
+            "issued_at",
+            "expiring_within",
+            "workplace",
+            "identity_verified",
+        ]
+
+    def filter_expiring_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            state=Attestation.State.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=int(value)),
+        )
+
+    def filter_identity_verified(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(user__hpr_verified_at__isnull=not value)
 
 
 def _status_in_list(attestation) -> str:

@@ -128,3 +128,37 @@ def test_export_attestations_writes_the_same_file_for_scheduled_jobs(
     record = ExportRecord.objects.get()
     assert record.user is None and record.row_count == 2 and record.sha256 == hashlib.sha256(data).hexdigest()
     assert "2 attestations written" in out.getvalue()
+
+
+def test_the_register_filters_by_issue_date_expiry_workplace_and_confirmed_identity(
+    client, programme_with_bank
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from lms.models import User
+
+    soon = attested(programme_with_bank, valid_until=timezone.localdate() + datetime.timedelta(days=20))
+    later = attested(programme_with_bank, valid_until=timezone.localdate() + datetime.timedelta(days=200))
+    User.objects.filter(pk=soon.user_id).update(workplace="Sørlandet sykehus Arendal")
+    User.objects.filter(pk=later.user_id).update(hpr_verified_at=None)
+    Attestation.objects.filter(pk=later.pk).update(issued_at=timezone.now() - datetime.timedelta(days=400))
+    client.force_login(officer())
+
+    def serials(**query):
+        query["export"] = "csv"
+        rows = list(
+            csv.reader(
+                io.StringIO(_body(client.get(reverse("attestations:index"), query)).decode("utf-8-sig"))
+            )
+        )
+        return {row[0] for row in rows[1:]}
+
+    assert serials(expiring_within="30") == {soon.serial}
+    assert serials(workplace="arendal") == {soon.serial}
+    assert serials(identity_verified="false") == {later.serial}
+    assert serials(identity_verified="true") == {soon.serial}
+    assert serials(issued_at_from=(timezone.localdate() - datetime.timedelta(days=30)).isoformat()) == {
+        soon.serial
+    }
