@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Locale
 
+from audit.selectors import events_for
 from courses.models import ProgrammePage
 
 from . import selectors, services, tasks
@@ -286,6 +287,9 @@ class AttestationInspectView(LocalTimeInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status"] = self.status
+        # The attestation's whole history from the audit trail: issued, downloads, verifications,
+        # API look-ups, renewal, revocation.
+        context["history"] = events_for(object_type=Attestation._meta.label_lower, object_id=self.object.pk)
         context["can_change"] = self.user_has_permission("change")
         return context
 

@@ -145,3 +145,22 @@ def test_content_review_and_withdrawal_are_recorded(client, programme, django_ca
     assert withdrawn.payload["reason"] == "Feil dose"
     assert Attestation.objects.count() == 0
     assert audit_chain_verify().ok
+
+
+def test_the_attestation_inspect_page_shows_its_whole_history(client, passed):  # noqa: F811
+    from django.urls import reverse
+
+    from tests.test_attestation_lifecycle import officer
+
+    attestation = passed
+    client.get(f"/en/attestations/{attestation.pk}/pdf/")
+    certificate_services.attestation_revoke(
+        attestation=attestation, by=factories.ComplianceFactory(), reason="Feil"
+    )
+    client.force_login(officer())
+    body = client.get(reverse("attestations:inspect", args=[attestation.pk])).content.decode()
+    history = body[body.index("History") :]
+    for action in ("attestation.issued", "attestation.downloaded", "attestation.revoked"):
+        assert action in history
+    assert history.index("attestation.issued") < history.index("attestation.revoked")
+    assert "reason: Feil" in history
