@@ -11,6 +11,7 @@ from certificates.admin_attestations import (
 
 from . import registers
 from .admin_audit import AuditEventViewSet
+from .admin_content import ContentHistoryViewSet
 from .views import RecordedExportMixin
 
 
@@ -41,3 +42,8 @@ def register_compliance_registers():
 @hooks.register("register_admin_viewset")
 def register_audit_trail():
     return AuditEventViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_content_history():
+    return ContentHistoryViewSet()

@@ -162,3 +162,30 @@ def test_the_register_filters_by_issue_date_expiry_workplace_and_confirmed_ident
     assert serials(issued_at_from=(timezone.localdate() - datetime.timedelta(days=30)).isoformat()) == {
         soon.serial
     }
+
+
+def test_content_history_lists_published_changes_with_submitter_approver_and_materiality(
+    client, programme, django_capture_on_commit_callbacks
+):
+    from courses.models import LessonPage
+    from tests.test_material_change import SUMMARY, approve, submit_lesson_change
+
+    editor, reviewer = factories.MedicalAffairsFactory(), factories.MedicalAffairsFactory()
+    lesson = LessonPage.objects.child_of(programme).first()
+    submit_lesson_change(client, lesson, editor, material=True)
+    approve(client, lesson, reviewer, django_capture_on_commit_callbacks)
+    pending = LessonPage.objects.child_of(programme).last()
+    submit_lesson_change(client, pending, editor, material=False, text="Ikke godkjent ennå.")
+
+    client.force_login(officer())
+    body = client.get(reverse("content_history:index")).content.decode()
+    assert editor.email in body and reviewer.email in body and SUMMARY in body
+    response = client.get(reverse("content_history:index"), {"material": "true", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
+    assert len(rows) == 2  # the approved change only; the one in review is not published
+    assert rows[1][1] == lesson.title and rows[1][2] == "True"
+    assert editor.email in rows[1][4] and reviewer.email in rows[1][5]
+    assert ExportRecord.objects.get().register == "content-history"
+
+    client.force_login(factories.MedicalAffairsFactory())
+    assert client.get(reverse("content_history:index")).status_code == 302

@@ -49,6 +49,7 @@ def _matrix(world):
         reverse("attestations:inspect", args=[a.pk]): ("login", "403", "home", "200"),
         reverse("treatment_initiations:index"): ("login", "403", "home", "200"),
         reverse("audit_trail:index"): ("login", "403", "home", "200"),
+        reverse("content_history:index"): ("login", "403", "home", "200"),
         reverse("api_tokens:index"): ("login", "403", "home", "200"),
         reverse("hpr_verification:index"): ("login", "403", "home", "200"),
         f"/en/attestations/{a.pk}/pdf/": ("404", "404", "404", "200_or_404"),
