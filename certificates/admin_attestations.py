@@ -489,10 +489,14 @@ class TreatmentInitiationFilterSet(WagtailFilterSet):
         widget=forms.RadioSelect,
     )
     programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    created_at = django_filters.DateFromToRangeFilter(label=_("Recorded"), widget=DateRangePickerWidget)
+    workplace = django_filters.CharFilter(
+        label=_("Workplace"), field_name="user__workplace", lookup_expr="icontains"
+    )
 
     class Meta:
         model = TreatmentInitiation
-        fields = ["outcome", "programme"]
+        fields = ["outcome", "programme", "created_at", "workplace"]
 
 
 class TreatmentInitiationIndexView(generic.IndexView):

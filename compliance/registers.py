@@ -44,3 +44,34 @@ def attestation_rows(queryset):
 def attestations_of_programme(programme):
     source = programme_in_default_locale(programme=programme)
     return Attestation.objects.filter(programme_key=source.translation_key).order_by("issued_at", "pk")
+
+
+TREATMENT_COLUMNS = [
+    ("created_at", _("Recorded")),
+    ("outcome", _("Outcome")),
+    ("status", _("Attestation status then")),
+    ("reason", _("Reason for refusal")),
+    ("programme", _("Programme")),
+    ("attestation", _("Attestation")),
+    ("hpr_number", _("HPR number")),
+    ("workplace", _("Workplace")),
+]
+
+
+def treatment_header() -> list:
+    return [str(label) for _name, label in TREATMENT_COLUMNS]
+
+
+def treatment_rows(queryset):
+    """Pseudonymous: the prescriber's HPR number and workplace, never the patient reference."""
+    for initiation in queryset.select_related("user", "programme", "attestation").iterator(chunk_size=2000):
+        yield [
+            initiation.created_at,
+            initiation.outcome,
+            initiation.status,
+            initiation.reason,
+            initiation.programme.title,
+            initiation.attestation.serial if initiation.attestation_id else "",
+            initiation.user.hpr_number,
+            initiation.user.workplace,
+        ]

@@ -6,6 +6,7 @@ from certificates.admin_attestations import (
     AttestationIndexView,
     AttestationViewSet,
     ComplianceViewSetGroup,
+    TreatmentInitiationIndexView,
     TreatmentInitiationViewSet,
 )
 
@@ -30,8 +31,23 @@ class AttestationRegister(AttestationViewSet):
     list_export = [name for name, _label in registers.ATTESTATION_COLUMNS]  # shows the export buttons
 
 
+class TreatmentRegisterIndexView(RecordedExportMixin, TreatmentInitiationIndexView):
+    export_register = "treatment-initiations"
+
+    def export_header(self, queryset):
+        return registers.treatment_header()
+
+    def export_rows(self, queryset):
+        return registers.treatment_rows(queryset)
+
+
+class TreatmentRegister(TreatmentInitiationViewSet):
+    index_view_class = TreatmentRegisterIndexView
+    list_export = [name for name, _label in registers.TREATMENT_COLUMNS]  # shows the export buttons
+
+
 class ComplianceRegisters(ComplianceViewSetGroup):
-    items = (AttestationRegister, TreatmentInitiationViewSet)
+    items = (AttestationRegister, TreatmentRegister)
 
 
 @hooks.register("register_admin_viewset")

@@ -189,3 +189,36 @@ def test_content_history_lists_published_changes_with_submitter_approver_and_mat
 
     client.force_login(factories.MedicalAffairsFactory())
     assert client.get(reverse("content_history:index")).status_code == 302
+
+
+def test_the_treatment_register_exports_the_filtered_rows_without_patient_references(
+    client, programme_with_bank
+):
+    attestation = attested(programme_with_bank)
+    confirmations = {name: True for name in certificate_services.TREATMENT_CONFIRMATIONS}
+    confirmations["indication_basis"] = certificate_services.INDICATION_BASES[0]
+    for reference in ("Pasient A-17", "Pasient B-2"):
+        certificate_services.treatment_initiation_record(
+            user=attestation.user,
+            programme=attestation.programme,
+            confirmations=confirmations,
+            patient_reference=reference,
+            language="en",
+        )
+    certificate_services.attestation_revoke(
+        attestation=attestation, by=factories.ComplianceFactory(), reason="x"
+    )
+    certificate_services.treatment_initiation_record(
+        user=attestation.user,
+        programme=attestation.programme,
+        confirmations=confirmations,
+        patient_reference="Pasient C-3",
+        language="en",
+    )
+    client.force_login(officer())
+    response = client.get(reverse("treatment_initiations:index"), {"outcome": "recorded", "export": "csv"})
+    body = _body(response).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 3 and {row[1] for row in rows[1:]} == {"recorded"}
+    assert "Pasient" not in body and attestation.hpr_number in body
+    assert ExportRecord.objects.get().register == "treatment-initiations"
