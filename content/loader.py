@@ -167,12 +167,15 @@ def body_prep(raw: list, current: list | None = None) -> list:
     return align_block_ids(current, prep) if current else prep
 
 
-def _options(options: list, keys: dict) -> list:
+def _options(options: list, keys: dict, rows: dict | None = None) -> list:
     """Option objects; ``keys`` (option reference -> translation_key) keeps each option linked to
-    the same option in the other languages."""
+    the same option in the other languages, and ``rows`` (option reference -> pk of the question's
+    own option) keeps an existing option's row, so publishing updates it instead of deleting it and
+    inserting a new one."""
+    rows = rows or {}
     result = []
     for i, (k, t, c) in enumerate(options):
-        option = Option(key=k, text=t, is_correct=c, sort_order=i)
+        option = Option(key=k, text=t, is_correct=c, sort_order=i, pk=rows.get(k))
         if k in keys:
             option.translation_key = keys[k]
         result.append(option)
@@ -443,12 +446,13 @@ class Loader:
                 current = [(o.key, o.text, o.is_correct) for o in question.options.all()]
 
                 keys = _option_keys(question, source)
+                rows = dict(Option.objects.filter(question=question).values_list("key", "pk"))
 
-                def apply(question=question, values=values, options=options, keys=keys):
+                def apply(question=question, values=values, options=options, keys=keys, rows=rows):
                     # In memory only: the revision carries it; publishing (install) writes it.
                     for name, value in values.items():
                         setattr(question, name, value)
-                    question.options = _options(options, keys)
+                    question.options = _options(options, keys, rows)
 
                 changed = [k for k, v in values.items() if getattr(question, k) != v]
                 if current != options:

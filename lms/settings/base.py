@@ -131,6 +131,10 @@ WAGTAIL_I18N_ENABLED = True
 # wagtail-localize: a "Translate" never publishes (courses.translation routes every write to a draft
 # that goes through Medical review).
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
+# When a translated object (or an option of a question) is deleted, its translations are disabled,
+# not their history erased (wagtail-localize's default deletes the translation memory, through
+# queries that PostgreSQL runs very slowly on large tables).
+WAGTAILLOCALIZE_DISABLE_ON_DELETE = True
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
 FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = "Europe/Oslo"
