@@ -6,25 +6,15 @@ refuses changes anyway. Compliance officers hold ``audit.view_auditevent`` (migr
 
 import django_filters
 from django import forms
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from audit.models import AuditEvent
+from certificates.admin_attestations import ReadOnlyModelViewSet
 
 from .views import RecordedExportMixin
-
-READ_ONLY_VIEW_KWARGS = {
-    "add_url_name": None,
-    "edit_url_name": None,
-    "copy_url_name": None,
-    "delete_url_name": None,
-    "history_url_name": None,
-    "usage_url_name": None,
-}
 
 
 def _actions():
@@ -49,7 +39,7 @@ class AuditEventIndexView(RecordedExportMixin, generic.IndexView):
     export_register = "audit-trail"
 
 
-class AuditEventViewSet(ModelViewSet):
+class AuditEventViewSet(ReadOnlyModelViewSet):
     model = AuditEvent
     index_view_class = AuditEventIndexView
     name = "audit_trail"
@@ -57,9 +47,6 @@ class AuditEventViewSet(ModelViewSet):
     menu_label = _("Audit trail")
     menu_order = 330
     add_to_admin_menu = True
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     filterset_class = AuditEventFilterSet
     search_fields = ["action", "actor_label", "object_label", "object_id"]
     list_per_page = 50
@@ -97,13 +84,3 @@ class AuditEventViewSet(ModelViewSet):
         "previous_hash",
         "hash",
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(**{**kwargs, **READ_ONLY_VIEW_KWARGS})
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]

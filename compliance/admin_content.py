@@ -4,17 +4,15 @@ who submitted it, who approved it, what it changed and whether it was material. 
 import django_filters
 from django import forms
 from django.db.models import OuterRef, Subquery
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import TaskState
 
+from certificates.admin_attestations import ReadOnlyModelViewSet
 from courses.models import ContentChange
 
-from .admin_audit import READ_ONLY_VIEW_KWARGS
 from .views import RecordedExportMixin
 
 
@@ -75,7 +73,7 @@ def _approver(change):
     return "–"
 
 
-class ContentHistoryViewSet(ModelViewSet):
+class ContentHistoryViewSet(ReadOnlyModelViewSet):
     model = ContentChange
     name = "content_history"
     url_prefix = "content-history"
@@ -84,8 +82,6 @@ class ContentHistoryViewSet(ModelViewSet):
     menu_order = 335
     add_to_admin_menu = True
     inspect_view_enabled = False
-    copy_view_enabled = False
-    add_to_reference_index = False
     index_view_class = ContentHistoryIndexView
     filterset_class = ContentChangeFilterSet
     search_fields = ["object_title", "summary"]
@@ -121,10 +117,8 @@ class ContentHistoryViewSet(ModelViewSet):
     }
 
     def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(**{**kwargs, **READ_ONLY_VIEW_KWARGS, "inspect_url_name": None})
+        # A list only: the changes are read in the list and the pages' own history.
+        return super().get_common_view_kwargs(**{**kwargs, "inspect_url_name": None})
 
     def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
+        return [pattern for pattern in super().get_urlpatterns() if pattern.name != "inspect"]

@@ -41,9 +41,19 @@ def prescriber_data(*, user) -> dict:
         + [a.programme_key for a in attestations]
         + [p.programme_key for p in progress]
     )
-    events = AuditEvent.objects.filter(
-        Q(actor_id=user.pk) | Q(object_type=user._meta.label_lower, object_id=str(user.pk))
-    ).order_by("pk")
+    # Events the person did, about them, or about their own records (e.g. an attestation verified
+    # or looked up by someone else).
+    own = [
+        (user._meta.label_lower, [user.pk]),
+        (Attempt._meta.label_lower, [a.pk for a in attempts]),
+        (Attestation._meta.label_lower, [a.pk for a in attestations]),
+        (TreatmentInitiation._meta.label_lower, [t.pk for t in initiations]),
+    ]
+    about = Q(actor_id=user.pk)
+    for object_type, ids in own:
+        if ids:
+            about |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
+    events = AuditEvent.objects.filter(about).order_by("pk")
     return {
         "format_version": FORMAT_VERSION,
         "profile": {

@@ -342,6 +342,11 @@ _BOOKKEEPING_KEYS = {
 
 def revision_content(revision) -> dict:
     """What a revision says, without the bookkeeping that changes with every save."""
+    return content_without_bookkeeping(revision.content)
+
+
+def content_without_bookkeeping(content) -> dict:
+    """Serialised content (``serializable_data()``, a revision's content) without bookkeeping."""
 
     def strip(value):
         if isinstance(value, dict):
@@ -357,7 +362,7 @@ def revision_content(revision) -> dict:
             return [strip(v) for v in value]
         return value
 
-    return strip(revision.content)
+    return strip(content)
 
 
 def _authors(live_revision, revisions, requested_by_id) -> set:

@@ -251,16 +251,12 @@ def _has_unreviewed_work(translation: Translation, target) -> bool:
 
 
 def _content_differs(target, draft) -> bool:
-    from .models import revision_content
+    from .models import content_without_bookkeeping, revision_content
 
     latest = target.get_latest_revision()
     if latest is None:
         return True
-
-    class _Draft:
-        content = draft.serializable_data()
-
-    return revision_content(latest) != revision_content(_Draft)
+    return revision_content(latest) != content_without_bookkeeping(draft.serializable_data())
 
 
 def translations_bring_in_step(source_obj) -> list:

@@ -32,6 +32,10 @@ def test_my_data_holds_profile_reading_attempts_with_answers_attestations_and_in
         language="en",
     )
     other = factories.PrescriberFactory(full_name="Someone Else")
+    # Someone checks the attestation on the public page: an event about the prescriber's record.
+    certificate_services.attestation_access_record(
+        action="attestation.verified", attestation=attestation, payload={"via": "qr"}
+    )
 
     data = _download(client)
     assert data["profile"]["email"] == user.email and data["identity"]["hpr_number"] == user.hpr_number
@@ -43,6 +47,7 @@ def test_my_data_holds_profile_reading_attempts_with_answers_attestations_and_in
     assert data["attestations"][0]["status"] == "valid"
     assert data["treatment_initiations"][0]["patient_reference"] == "Pasient A-17"
     assert "attempt.submitted" in [e["event"] for e in data["audit_trail"]]
+    assert "attestation.verified" in [e["event"] for e in data["audit_trail"]]
     assert other.email not in json.dumps(data)
     assert AuditEvent.objects.filter(action="data.downloaded_by_holder", actor_id=user.pk).count() == 1
 
