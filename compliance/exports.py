@@ -5,6 +5,11 @@ rows there are; then it is hashed, the export is recorded (``ExportRecord`` and 
 and the file is streamed from disk. A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
 a carriage return is written with a leading apostrophe, so a spreadsheet shows it as text and
 never runs it.
+
+Rows are an iterable of sequences or, better, a ``values_list`` queryset. On PostgreSQL a CSV of
+a queryset is written by the database itself (``COPY (...) TO STDOUT``), with the same cell rules
+applied in SQL, so an export costs little more than the query; elsewhere Python writes it. The
+two write the same bytes (``tests/test_exports.py``).
 """
 
 import csv
@@ -14,7 +19,8 @@ import io
 import tempfile
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.encoding import force_str
 
@@ -50,19 +56,110 @@ class ExportFile:
     record: ExportRecord
 
 
+def _rows(rows):
+    return rows.iterator(chunk_size=5000) if isinstance(rows, QuerySet) else rows
+
+
+def _csv_writer(text):
+    # "\n" ends a record, as PostgreSQL's COPY does; every spreadsheet reads it.
+    return csv.writer(text, lineterminator="\n")
+
+
 def _write_csv(file, header, rows, progress) -> int:
     text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
     text.write(BOM)
-    writer = csv.writer(text)
+    writer = _csv_writer(text)
     writer.writerow([neutralised(h) for h in header])
     count = 0
-    for row in rows:
+    for row in _rows(rows):
         writer.writerow([neutralised(v) for v in row])
         count += 1
         progress(count)
     text.flush()
     text.detach()  # keep the binary file open
     return count
+
+
+def _copy_possible(rows) -> bool:
+    return isinstance(rows, QuerySet) and connections[rows.db].vendor == "postgresql"
+
+
+def _sql_literal(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\t", "\\t").replace("\r", "\\r")
+    return f"E'{escaped}'"
+
+
+FORMULA_STARTS_SQL = ", ".join(_sql_literal(start) for start in FORMULA_STARTS)
+
+
+def _sql_text(column: str, internal_type: str) -> str:
+    """SQL for the text ``neutralised`` starts from; its ``%s`` is the time zone."""
+    if internal_type == "DateTimeField":
+        return f"to_char({column} AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')"
+    if internal_type == "DateField":
+        return f"to_char({column}, 'YYYY-MM-DD')"
+    if internal_type == "BooleanField":
+        return f"CASE WHEN {column} THEN 'True' WHEN NOT {column} THEN 'False' END"
+    return f"{column}::text"
+
+
+def _sql_neutralised(column: str) -> str:
+    """SQL for what ``neutralised`` makes of the text ``column``; NULL when empty, as COPY writes
+    a NULL the way Python's csv writes an empty string."""
+    return (
+        f"NULLIF(CASE WHEN left({column}, 1) IN ({FORMULA_STARTS_SQL}) THEN E'\\'' || {column} "
+        f"ELSE {column} END, '')"
+    )
+
+
+class _RecordCounter:
+    """Counts the CSV records in a stream of chunks: line ends outside quoted cells (a doubled
+    quote inside a cell toggles twice, so it changes nothing)."""
+
+    def __init__(self):
+        self.count = 0
+        self.quoted = False
+
+    def feed(self, chunk: bytes) -> None:
+        for index, part in enumerate(chunk.split(b'"')):
+            if index:
+                self.quoted = not self.quoted
+            if not self.quoted:
+                self.count += part.count(b"\n")
+
+
+def _write_csv_copy(file, header, queryset, progress) -> int:
+    """The CSV written by PostgreSQL: ``COPY (SELECT <cells> FROM (<queryset>)) TO STDOUT``."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    types = [column.output_field.get_internal_type() for column, _sql, _alias in compiler.select]
+    if len(types) != len(header):
+        raise ValueError("The export's header and its queryset's columns differ.")
+    names = [f"c{index}" for index in range(len(types))]
+    texts = [f"{_sql_text(name, kind)} AS {name}" for name, kind in zip(names, types, strict=True)]
+    zone = timezone.get_current_timezone_name()
+    text_params = [zone] * sum(text.count("%s") for text in texts)
+    cells = ", ".join(_sql_neutralised(name) for name in names)
+    # Built from Django's compiled query and fixed fragments; every value is a bound parameter.
+    # The outer SELECTs only project the ordered subquery, so PostgreSQL keeps its order; OFFSET 0
+    # keeps the texts from being worked out again for each use in the outer CASE.
+    statement = (
+        f"COPY (SELECT {cells} FROM (SELECT {', '.join(texts)} "  # noqa: S608
+        f"FROM ({sql}) AS export ({', '.join(names)}) OFFSET 0) AS texts) TO STDOUT (FORMAT csv)"
+    )
+    text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
+    text.write(BOM)
+    _csv_writer(text).writerow([neutralised(h) for h in header])
+    text.flush()
+    text.detach()
+    counter = _RecordCounter()
+    with connections[queryset.db].cursor() as cursor:
+        with cursor.cursor.copy(statement, [*text_params, *params]) as copy:
+            for chunk in copy:
+                file.write(chunk)
+                counter.feed(bytes(chunk))
+                progress(counter.count)
+    return counter.count
 
 
 def _write_xlsx(file, header, rows, progress) -> int:
@@ -73,7 +170,7 @@ def _write_xlsx(file, header, rows, progress) -> int:
     sheet = workbook.create_sheet()
     sheet.append([force_str(h) for h in header])
     count = 0
-    for row in rows:
+    for row in _rows(rows):
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, neutralised(value))
@@ -89,13 +186,17 @@ def _write_xlsx(file, header, rows, progress) -> int:
 def export_write(
     *, register: str, fmt: str, header, rows, filters: dict, user=None, progress=None
 ) -> ExportFile:
-    """Write ``rows`` (an iterable of sequences, read lazily) to a temporary file in ``fmt`` and
-    record the export. The caller streams ``file`` and closes it."""
+    """Write ``rows`` (a ``values_list`` queryset or an iterable of sequences, read lazily) to a
+    temporary file in ``fmt`` and record the export. The caller streams ``file`` and closes it."""
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"Unknown export format {fmt!r}")
     progress = progress or (lambda _count: None)
     file = tempfile.TemporaryFile()
-    count = (_write_csv if fmt == "csv" else _write_xlsx)(file, header, rows, progress)
+    if fmt == "csv":
+        write = _write_csv_copy if _copy_possible(rows) else _write_csv
+    else:
+        write = _write_xlsx
+    count = write(file, header, rows, progress)
     file.seek(0)
     digest = hashlib.sha256()
     for chunk in iter(lambda: file.read(1 << 16), b""):

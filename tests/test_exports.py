@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -222,3 +223,46 @@ def test_the_treatment_register_exports_the_filtered_rows_without_patient_refere
     assert len(rows) == 3 and {row[1] for row in rows[1:]} == {"recorded"}
     assert "Pasient" not in body and attestation.hpr_number in body
     assert ExportRecord.objects.get().register == "treatment-initiations"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL writes CSV exports with COPY; elsewhere Python does"
+)
+def test_postgresql_copy_writes_the_same_csv_as_python_for_awkward_cells(two_attestations):
+    """The COPY path and the Python path of ``export_write`` agree byte for byte (quotes, line
+    ends inside a cell, empty cells, formulas, æøå, dates in local time), and count alike."""
+    from compliance import exports, registers
+
+    kept, revoked = two_attestations
+    Attestation.objects.filter(pk=kept.pk).update(
+        holder_name='Kari "K" Nordmann, Ås',
+        revocation_reason='line one\nline two\r\n"quoted"',
+        programme_title="\tTab-led",
+    )
+    kept.user.__class__.objects.filter(pk=kept.user_id).update(workplace="-Sykehus\u202e")
+    revoked.user.__class__.objects.filter(pk=revoked.user_id).update(workplace="")  # empty, not NULL
+    queryset = Attestation.objects.order_by("pk")
+
+    def written(rows):
+        export = exports.export_write(
+            register="attestations",
+            fmt="csv",
+            header=registers.attestation_header(),
+            rows=rows,
+            filters={},
+        )
+        with export.file as file:
+            return export.rows, file.read()
+
+    copied = written(registers.attestation_rows(queryset))
+    by_python = written(list(registers.attestation_rows(queryset)))  # a list: not a queryset
+
+    assert copied == by_python
+    assert copied[0] == 2
+    rows = list(csv.reader(io.StringIO(copied[1].decode("utf-8-sig"))))
+    assert rows[1][1] == 'Kari "K" Nordmann, Ås'
+    assert rows[1][9] == 'line one\nline two\r\n"quoted"'
+    assert rows[1][4] == "'\tTab-led"
+    assert rows[1][3] == "'-Sykehus\u202e"
+    assert rows[2][1].startswith("'=HYPERLINK")
+    assert ',"",' not in copied[1].decode("utf-8")  # an empty cell is empty, as Python writes it
