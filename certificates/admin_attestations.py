@@ -30,6 +30,7 @@ from wagtail.models import Locale
 
 from audit.selectors import events_for
 from courses.models import ProgrammePage
+from lms.identity import hpr_verified_q
 
 from . import selectors, services, tasks
 from .admin_base import ObjectActionView
@@ -98,16 +99,15 @@ class AttestationFilterSet(WagtailFilterSet):
         if value is None:
             return queryset
         today = timezone.localdate()
-        return queryset.filter(
-            state=Attestation.State.ACTIVE,
-            valid_until__gte=today,
-            valid_until__lte=today + datetime.timedelta(days=int(value)),
+        return selectors.with_status_code(queryset).filter(
+            status_code=selectors.VALID, valid_until__lte=today + datetime.timedelta(days=int(value))
         )
 
     def filter_identity_verified(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(user__hpr_verified_at__isnull=not value)
+        verified = hpr_verified_q("user__")
+        return queryset.filter(verified if value else ~verified)
 
 
 def _status_in_list(attestation) -> str:

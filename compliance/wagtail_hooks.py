@@ -1,6 +1,9 @@
 """Admin registration only: the Compliance officers' registers, with recorded exports."""
 
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from certificates.admin_attestations import (
     AttestationIndexView,
@@ -13,6 +16,8 @@ from certificates.admin_attestations import (
 from . import registers
 from .admin_audit import AuditEventViewSet
 from .admin_content import ContentHistoryViewSet
+from .admin_prescribers import PrescriberViewSet
+from .admin_report import EffectivenessReportPdfView, EffectivenessReportView, may_see_report
 from .views import RecordedExportMixin
 
 
@@ -47,7 +52,7 @@ class TreatmentRegister(TreatmentInitiationViewSet):
 
 
 class ComplianceRegisters(ComplianceViewSetGroup):
-    items = (AttestationRegister, TreatmentRegister)
+    items = (AttestationRegister, TreatmentRegister, PrescriberViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -63,3 +68,23 @@ def register_audit_trail():
 @hooks.register("register_admin_viewset")
 def register_content_history():
     return ContentHistoryViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_effectiveness_report_urls():
+    return [
+        path("compliance/report/", EffectivenessReportView.as_view(), name="effectiveness_report"),
+        path("compliance/report/pdf/", EffectivenessReportPdfView.as_view(), name="effectiveness_report_pdf"),
+    ]
+
+
+class EffectivenessReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return may_see_report(request.user)
+
+
+@hooks.register(ComplianceViewSetGroup.submenu_hook)
+def register_effectiveness_report_menu_item():
+    return EffectivenessReportMenuItem(
+        _("Effectiveness report"), reverse("effectiveness_report"), icon_name="table", order=900
+    )

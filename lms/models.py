@@ -87,7 +87,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        permissions = [("verify_hpr_number", _("Can confirm prescribers' HPR numbers"))]
+        permissions = [
+            ("verify_hpr_number", _("Can confirm prescribers' HPR numbers")),
+            ("view_prescriber_register", _("Can view the prescriber register")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hpr_number__isnull=True) | models.Q(hpr_number__regex=CANONICAL_PATTERN),

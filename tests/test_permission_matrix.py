@@ -52,6 +52,16 @@ def _matrix(world):
         reverse("content_history:index"): ("login", "403", "home", "200"),
         reverse("api_tokens:index"): ("login", "403", "home", "200"),
         reverse("hpr_verification:index"): ("login", "403", "home", "200"),
+        reverse("prescribers:index"): ("login", "403", "home", "200"),
+        reverse("prescribers:inspect", args=[a.user_id]): ("login", "403", "home", "200"),
+        reverse("effectiveness_report"): ("login", "403", "home", "200"),
+        reverse("effectiveness_report_pdf"): ("login", "403", "home", "200"),
+        "/admin/reports/site-history/": ("login", "403", "200", "200"),
+        "/admin/users/": ("login", "403", "home", "home"),
+        "/admin/groups/": ("login", "403", "home", "home"),
+        "/admin/workflows/list/": ("login", "403", "home", "home"),
+        f"/admin/pages/{p.pk}/": ("login", "403", "200", "home"),
+        "/admin/localize/reports/translations/": ("login", "403", "200", "200"),
         f"/en/attestations/{a.pk}/pdf/": ("404", "404", "404", "200_or_404"),
         "/en/attestations/": ("login", "200", "200", "200"),
         "/en/account/my-data/": ("login", "200", "200", "200"),
@@ -90,3 +100,75 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, role):
         if got != want:
             wrong.append(f"{url}: {got}, expected {want}")
     assert not wrong, "\n".join(wrong)
+
+
+# Every admin URL, generated from the URL configuration -------------------------------------------
+
+
+def _admin_urls() -> list[str]:
+    """Every admin URL pattern with its parameters filled in (any value: the admin refuses a
+    visitor without admin access before it looks anything up)."""
+    import re
+
+    from django.urls import URLResolver, get_resolver
+
+    filled = {
+        "int": "1",
+        "str": "x",
+        "slug": "x",
+        "uuid": "00000000-0000-0000-0000-000000000001",
+        "path": "x",
+    }
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            text = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, text)
+            else:
+                yield text
+
+    urls = set()
+    for text in walk(get_resolver().url_patterns, ""):
+        if not text.startswith("admin/"):
+            continue
+        text = re.sub(r"<(?:(\w+):)?\w+>", lambda m: filled[m.group(1) or "str"], text)
+        text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text).replace("^", "").replace("$", "")
+        text = text.replace("\\d+", "1").replace("\\.", ".").replace("live|earliest|1", "1")
+        if re.search(r"[()\[\]\\|*+?]", text):
+            continue  # a pattern this filler cannot make a URL of
+        urls.add("/" + text)
+    return sorted(urls)
+
+
+# Admin URLs anyone may open: the login page (which sends on to allauth's), the log-out, the
+# icon sprite and the JavaScript translation catalogues.
+OPEN_ADMIN_URLS = {
+    "/admin/login/",
+    "/admin/logout/",
+    "/admin/sprite/",
+    "/admin/jsi18n/",
+    "/admin/localize/jsi18n/",
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", roles.PRESCRIBER])
+def test_every_admin_url_sends_anonymous_visitors_to_log_in_and_refuses_prescribers(client, role):
+    if role == roles.PRESCRIBER:
+        client.force_login(factories.PrescriberFactory())
+    want = "login" if role == "anonymous" else "403"
+    # Wagtail's own password reset answers 404 (it is switched off: see the test below).
+    urls = [url for url in _admin_urls() if url not in OPEN_ADMIN_URLS and "/password_reset/" not in url]
+    assert len(urls) > 150  # the generator found the admin
+    wrong = []
+    for url in urls:
+        got = _answer(client, client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+        if got != want:
+            wrong.append(f"{url}: {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_wagtails_own_password_reset_is_switched_off(client):
+    """allauth's password reset is the only one (rate-limited, in the user's language)."""
+    for url in [url for url in _admin_urls() if "password_reset" in url] + ["/admin/password_reset/"]:
+        assert client.get(url, follow=True).status_code == 404, url
