@@ -13,7 +13,6 @@ import pytest
 import zxingcpp
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.test import Client
@@ -512,9 +511,8 @@ def test_a_document_asking_for_the_network_fails_without_connecting(monkeypatch)
 
 
 def test_the_lemtrada_attestation_with_its_nine_key_messages_fits_on_one_page_in_both_languages(
-    django_capture_on_commit_callbacks,
+    programme_loaded_once, django_capture_on_commit_callbacks
 ):
-    call_command("load_programme", verbosity=0)
     for language in ("nb", "en"):
         page = ProgrammePage.objects.get(slug="lemtrada", locale__language_code=language)
         with django_capture_on_commit_callbacks(execute=True):

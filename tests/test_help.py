@@ -51,20 +51,16 @@ def test_every_page_links_the_help_page(client, path):
     assert f'href="{reverse("help").replace("/nb/", f"/{lang}/")}"' in response.content.decode()
 
 
-def test_the_loaded_programme_fills_the_owner_contact_from_the_letter(db):
-    from content.loader import load_programme
-
-    load_programme()
+def test_the_loaded_programme_fills_the_owner_contact_from_the_letter(programme_loaded_once):
     contact = ProgrammeOwnerContact.objects.get()
     assert contact.organisation == "sanofi-aventis Norge AS"
     assert contact.phone == "67 10 71 00"
     assert contact.email == "medinfo-norge@sanofi.com"
 
 
-def test_loading_again_keeps_contact_details_staff_changed(db):
+def test_loading_again_keeps_contact_details_staff_changed(programme_loaded_once):
     from content.loader import load_programme
 
-    load_programme()
     _contact(organisation="Endret AS", phone="11 11 11 11", email="ny@example.no")
     load_programme()
     contact = ProgrammeOwnerContact.objects.get()

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def files(tmp_path) -> Path:
+def files(programme_loaded_once, tmp_path) -> Path:
+    """A copy of the content files, installed (once per module: each test's changes roll back)."""
     directory = tmp_path / "lemtrada"
     shutil.copytree(CONTENT_DIR / "lemtrada", directory)
-    Loader(directory=directory).run()
     return directory
 
 
@@ -114,15 +114,13 @@ def test_content_in_review_is_left_alone_by_a_second_load(files):
     assert any("in review" in line for line in report.skipped)
 
 
-def test_force_is_refused_with_debug_off():
-    call_command("load_programme", verbosity=0)
+def test_force_is_refused_with_debug_off(programme_loaded_once):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("load_programme", "--force", verbosity=0)
 
 
 @override_settings(DEBUG=True)
-def test_force_publishes_over_admin_edits_in_development():
-    call_command("load_programme", verbosity=0)
+def test_force_publishes_over_admin_edits_in_development(programme_loaded_once):
     lesson = _nb_lesson()
     lesson.title = "Redigert av medisinsk avdeling"
     lesson.save_revision(user=factories.MedicalAffairsFactory()).publish()

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page
 
@@ -162,8 +161,9 @@ def test_page_editors_outside_medical_affairs_see_no_review_panel(client):
     assert "Programmes due for review" not in body
 
 
-def test_load_programme_sets_the_lemtrada_source_status_note_and_review_date(client, prescriber):
-    call_command("load_programme", verbosity=0)
+def test_load_programme_sets_the_lemtrada_source_status_note_and_review_date(
+    programme_loaded_once, client, prescriber
+):
     pages = {p.locale.language_code: p for p in ProgrammePage.objects.filter(slug="lemtrada")}
 
     for code in ("nb", "en"):
