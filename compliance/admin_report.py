@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -48,12 +49,18 @@ def _year_before(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+# Far enough for any report; the calendar's ends would overflow the period's bounds in local time.
+PERIOD_LIMITS = [MinValueValidator(datetime.date(1900, 1, 1)), MaxValueValidator(datetime.date(2999, 12, 31))]
+
+
 class ReportForm(forms.Form):
     programme = forms.ModelChoiceField(
         label=gettext_lazy("Programme"), queryset=ProgrammePage.objects.none(), empty_label=None
     )
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=AdminDateInput)
-    date_to = forms.DateField(label=gettext_lazy("To (inclusive)"), widget=AdminDateInput)
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=AdminDateInput, validators=PERIOD_LIMITS)
+    date_to = forms.DateField(
+        label=gettext_lazy("To (inclusive)"), widget=AdminDateInput, validators=PERIOD_LIMITS
+    )
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)

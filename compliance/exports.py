@@ -65,14 +65,30 @@ def _csv_writer(text):
     return csv.writer(text, lineterminator="\n")
 
 
+def _quoted(cell: str) -> str:
+    if any(char in cell for char in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def _write_record(writer, text, cells) -> None:
+    """One record. Python's csv quotes a cell only for the characters of its line terminator, so
+    with "\n" a carriage return would go out unquoted, and a spreadsheet starts a new row there
+    (where a formula could then begin). Such a record is quoted as PostgreSQL's COPY quotes it."""
+    if any("\r" in cell for cell in cells):
+        text.write(",".join(_quoted(cell) for cell in cells) + "\n")
+    else:
+        writer.writerow(cells)
+
+
 def _write_csv(file, header, rows, progress) -> int:
     text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
     text.write(BOM)
     writer = _csv_writer(text)
-    writer.writerow([neutralised(h) for h in header])
+    _write_record(writer, text, [neutralised(h) for h in header])
     count = 0
     for row in _rows(rows):
-        writer.writerow([neutralised(v) for v in row])
+        _write_record(writer, text, [neutralised(v) for v in row])
         count += 1
         progress(count)
     text.flush()
@@ -149,7 +165,7 @@ def _write_csv_copy(file, header, queryset, progress) -> int:
     )
     text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
     text.write(BOM)
-    _csv_writer(text).writerow([neutralised(h) for h in header])
+    _write_record(_csv_writer(text), text, [neutralised(h) for h in header])
     text.flush()
     text.detach()
     counter = _RecordCounter()

@@ -5,9 +5,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from wagtail.admin import messages
 
 from audit.services import audit_record
 from courses import access
@@ -37,6 +39,15 @@ class RecordedExportMixin:
         }
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
+        if self.filters is not None and not self.filters.is_valid():
+            # Wagtail then applies no filter at all: the file would hold every row while the
+            # record named the filter asked for. Back to the list, which shows the error.
+            messages.error(
+                self.request, gettext("The filter has an error, so nothing was exported: correct it first.")
+            )
+            query = self.request.GET.copy()
+            query.pop("export", None)
+            return redirect(f"{self.request.path}?{query.urlencode()}")
         export = export_write(
             register=self.export_register or queryset.model._meta.model_name,
             fmt=spreadsheet_format,

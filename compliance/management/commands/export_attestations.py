@@ -22,20 +22,25 @@ class Command(BaseCommand):
         page = ProgrammePage.objects.filter(slug=programme).first()
         if page is None:
             raise CommandError(f"No programme with the slug {programme!r}.")
+        try:  # before the export, which is recorded: no record of a file that was never written
+            target = open(output, "wb")  # closed by the "with target" below
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
         queryset = registers.attestations_of_programme(page)
         total = queryset.count()
         progress = self._progress_bar(total) if sys.stderr.isatty() and options["verbosity"] > 0 else None
-        export = export_write(
-            register="attestations",
-            fmt=fmt,
-            header=registers.attestation_header(),
-            rows=registers.attestation_rows(queryset),
-            filters={"programme": programme, "source": "export_attestations"},
-            progress=progress,
-        )
-        with export.file as source, open(output, "wb") as target:
-            for chunk in iter(lambda: source.read(1 << 16), b""):
-                target.write(chunk)
+        with target:
+            export = export_write(
+                register="attestations",
+                fmt=fmt,
+                header=registers.attestation_header(),
+                rows=registers.attestation_rows(queryset),
+                filters={"programme": programme, "source": "export_attestations"},
+                progress=progress,
+            )
+            with export.file as source:
+                for chunk in iter(lambda: source.read(1 << 16), b""):
+                    target.write(chunk)
         if progress:
             sys.stderr.write("\n")
         self.stdout.write(f"{export.rows} attestations written to {output} (SHA-256 {export.sha256}).")
