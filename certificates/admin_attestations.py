@@ -74,7 +74,10 @@ class AttestationFilterSet(WagtailFilterSet):
     programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
     issued_at = django_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
     expiring_within = django_filters.NumberFilter(
-        label=_("Valid, expiring within (days)"), method="filter_expiring_within", min_value=0
+        label=_("Valid, expiring within (days)"),
+        method="filter_expiring_within",
+        min_value=0,
+        max_value=36500,
     )
     workplace = django_filters.CharFilter(
         label=_("Workplace"), field_name="user__workplace", lookup_expr="icontains"
@@ -490,13 +493,27 @@ class TreatmentInitiationFilterSet(WagtailFilterSet):
     )
     programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
     created_at = django_filters.DateFromToRangeFilter(label=_("Recorded"), widget=DateRangePickerWidget)
+    status = django_filters.ChoiceFilter(
+        label=_("Attestation status then"),
+        choices=lambda: [(code, _status_label(code)) for code in selectors.STATUSES],
+        empty_label=_("All"),
+    )
     workplace = django_filters.CharFilter(
         label=_("Workplace"), field_name="user__workplace", lookup_expr="icontains"
+    )
+    identity_verified = django_filters.BooleanFilter(
+        label=_("HPR number confirmed"), method="filter_identity_verified", widget=forms.NullBooleanSelect
     )
 
     class Meta:
         model = TreatmentInitiation
-        fields = ["outcome", "programme", "created_at", "workplace"]
+        fields = ["outcome", "status", "programme", "created_at", "workplace", "identity_verified"]
+
+    def filter_identity_verified(self, queryset, name, value):
+        if value is None:
+            return queryset
+        verified = hpr_verified_q("user__")
+        return queryset.filter(verified if value else ~verified)
 
 
 class TreatmentInitiationIndexView(generic.IndexView):

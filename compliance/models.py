@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Revision
 
 
 class ExportRecord(models.Model):
@@ -29,3 +30,13 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.row_count})"
+
+
+class PublishedRevision(Revision):
+    """Wagtail's revisions as the content history lists them (``admin_content``): a proxy, so the
+    history's admin, permission policy and links belong to it, not to every revision."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("published revision")
+        verbose_name_plural = _("published revisions")

@@ -514,3 +514,26 @@ def test_absolute_words_do_not_mark_the_distractors(programme_loaded_once, code)
 def test_true_false_items_are_at_most_one_per_topic(programme_loaded_once, code):
     per_topic = Counter(q["topic"] for q in _bank(code).values() if q["kind"] == "true_false")
     assert max(per_topic.values(), default=0) <= 1, per_topic
+
+
+def test_the_content_history_lists_every_revision_the_loader_published(programme_loaded_once, client):
+    import csv
+    import io
+
+    from django.urls import reverse
+    from wagtail.models import ModelLogEntry, PageLogEntry
+
+    from tests.test_attestation_lifecycle import officer
+
+    published = (
+        PageLogEntry.objects.filter(action="wagtail.publish").count()
+        + ModelLogEntry.objects.filter(action="wagtail.publish").count()
+    )
+    client.force_login(officer())
+    response = client.get(reverse("content_history:index"), {"export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))[1:]
+    assert published > 100 and len(rows) == published
+    assert {row[4] for row in rows} == {"the content loader"}  # submitted by
+    programme = ProgrammePage.objects.get(slug="lemtrada", locale__language_code="nb")
+    assert programme.title in {row[1] for row in rows}

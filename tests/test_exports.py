@@ -224,6 +224,17 @@ def test_the_treatment_register_exports_the_filtered_rows_without_patient_refere
     assert "Pasient" not in body and attestation.hpr_number in body
     assert ExportRecord.objects.get().register == "treatment-initiations"
 
+    by_status = client.get(reverse("treatment_initiations:index"), {"status": "revoked", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(_body(by_status).decode("utf-8-sig"))))
+    assert [row[1:3] for row in rows[1:]] == [["refused", "revoked"]]
+
+    def listed(**query):
+        return len(client.get(reverse("treatment_initiations:index"), query).context["object_list"])
+
+    assert (listed(identity_verified="true"), listed(identity_verified="false")) == (3, 0)
+    attestation.user.__class__.objects.filter(pk=attestation.user_id).update(hpr_verified_at=None)
+    assert (listed(identity_verified="true"), listed(identity_verified="false")) == (0, 3)
+
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL writes CSV exports with COPY; elsewhere Python does"
