@@ -205,7 +205,9 @@ def _reach(*, programme, prescribers, start, end) -> Reach:
         )
         .aggregate(
             registered=Count("pk"),
-            read_all=Count("pk", filter=Q(lessons_read__gte=len(required))),
+            # The quiz opens only once every lesson required then is read, so whoever submitted an
+            # attempt read them all, even if a lesson has been added since: the funnel never widens.
+            read_all=Count("pk", filter=Q(lessons_read__gte=len(required)) | Q(has_attempt=True)),
             attempted=Count("pk", filter=Q(has_attempt=True)),
             passed=Count("pk", filter=Q(has_pass=True)),
             first_attempt_passed=Count("pk", filter=Q(first_passed=True)),

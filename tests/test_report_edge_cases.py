@@ -60,3 +60,20 @@ def test_a_period_at_the_ends_of_the_calendar_is_refused_with_a_message_not_an_e
     assert "report" not in page.context
     assert page.context["form"].errors
     assert pdf.status_code == 302 and pdf["Location"].startswith(reverse("effectiveness_report") + "?")
+
+
+def test_the_funnel_never_widens_when_a_lesson_is_added_after_an_attempt(programme_with_bank):
+    """Whoever submitted an attempt had read every lesson required then: a lesson added since
+    does not make "read every lesson" smaller than "submitted a quiz attempt"."""
+    from courses.models import LessonPage
+    from tests.test_effectiveness_report import FROM, TO, TODAY, attempt, prescriber, read
+
+    lessons = LessonPage.objects.child_of(programme_with_bank).count()
+    before_the_new_lesson = prescriber(datetime.date(2025, 3, 1))
+    read(before_the_new_lesson, programme_with_bank, count=lessons - 1)  # the last one is "new"
+    attempt(before_the_new_lesson, programme_with_bank, ended=datetime.date(2025, 3, 2), passed=True)
+    read(prescriber(datetime.date(2025, 3, 1)), programme_with_bank, count=lessons - 1)  # neither
+
+    reach = effectiveness_report(programme=programme_with_bank, date_from=FROM, date_to=TO, today=TODAY).reach
+
+    assert (reach.registered, reach.read_all, reach.attempted, reach.passed) == (2, 1, 1, 1)
