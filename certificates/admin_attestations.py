@@ -185,7 +185,11 @@ def _attestation_buttons(view, attestation):
                 priority=40,
             )
         )
-    if can_change and attestation.pdf_status != Attestation.PdfStatus.READY:
+    if (
+        can_change
+        and attestation.pdf_status != Attestation.PdfStatus.READY
+        and attestation.state != Attestation.State.REVOKED
+    ):
         buttons.append(
             Button(
                 _("Render the PDF again"),
@@ -271,7 +275,9 @@ class AttestationInspectView(LocalTimeInspectView):
     def get_verification_url_display_value(self):
         from .pdf import verification_url
 
-        return verification_url(self.object)
+        url = verification_url(self.object)
+        # A long address breaks anywhere rather than running off a phone's screen.
+        return format_html('<a href="{}" style="overflow-wrap: anywhere">{}</a>', url, url)
 
     def get_document_display_value(self):
         document = selectors.document_for(attestation=self.object)
@@ -362,6 +368,9 @@ class AttestationRenderView(AttestationActionView):
     def form_valid(self, form):
         if self.object.pdf_status == Attestation.PdfStatus.READY:
             messages.success(self.request, gettext("The PDF is already rendered."))
+            return redirect(self.inspect_url)
+        if self.object.state == Attestation.State.REVOKED:
+            messages.warning(self.request, gettext("The attestation is revoked: its PDF is not rendered."))
             return redirect(self.inspect_url)
         if not selectors.attestation_may_render(attestation=self.object):
             messages.warning(

@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 
 from audit import chain
+from audit.labels import action_label
 from audit.models import AuditEvent
 from certificates.admin_attestations import ReadOnlyModelViewSet
 
@@ -21,7 +22,8 @@ from .views import RecordedExportMixin
 
 
 def _actions():
-    return [(a, a) for a in AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()]
+    codes = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    return [(code, f"{action_label(code)} ({code})") for code in codes]
 
 
 class AuditEventFilterSet(WagtailFilterSet):
@@ -67,7 +69,7 @@ class AuditEventViewSet(ReadOnlyModelViewSet):
     list_display = [
         Column("pk", label="#"),
         DateColumn("occurred_at", label=_("Time")),
-        Column("action", label=_("Event")),
+        Column("action", label=_("Event"), accessor=lambda event: action_label(event.action)),
         Column("actor_label", label=_("Actor")),
         Column("object_type", label=_("Object type")),
         Column("object_label", label=_("Object")),

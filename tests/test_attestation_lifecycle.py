@@ -392,6 +392,22 @@ def test_a_failed_pdf_can_be_rendered_again(client, programme_with_bank, django_
     assert f"/attestations/{attestation.pk}/pdf/" in record
 
 
+def test_a_revoked_attestations_pdf_is_neither_offered_nor_rendered_again(
+    client, programme_with_bank, django_capture_on_commit_callbacks
+):
+    attestation = attested(programme_with_bank)
+    Attestation.objects.filter(pk=attestation.pk).update(
+        pdf_status=Attestation.PdfStatus.FAILED, state=Attestation.State.REVOKED, revoked_at=timezone.now()
+    )
+    client.force_login(officer())
+    record = client.get(f"/admin/attestations/inspect/{attestation.pk}/").content.decode()
+    assert f"/admin/attestations/render/{attestation.pk}/" not in record
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/attestations/render/{attestation.pk}/")
+    assert fresh(attestation).pdf_status == Attestation.PdfStatus.FAILED
+
+
 # Revocation ----------------------------------------------------------------------------------------
 
 

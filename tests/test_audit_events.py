@@ -164,3 +164,6 @@ def test_the_attestation_inspect_page_shows_its_whole_history(client, passed):  
         assert action in history
     assert history.index("attestation.issued") < history.index("attestation.revoked")
     assert "reason: Feil" in history
+    # Named for people, in the reader's language (the officer reads English).
+    for name in ("Attestation issued", "Attestation PDF downloaded", "Attestation revoked"):
+        assert name in history
