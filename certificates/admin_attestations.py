@@ -68,6 +68,12 @@ class AttestationFilterSet(WagtailFilterSet):
     state = django_filters.ChoiceFilter(
         label=_("State"), choices=Attestation.State.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=lambda: [(code, _status_label(code)) for code in selectors.STATUSES[:-1]],  # not "none"
+        empty_label=_("All"),
+        method="filter_status",
+    )
     pdf_status = django_filters.ChoiceFilter(
         label=_("PDF"), choices=Attestation.PdfStatus.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
@@ -90,6 +96,7 @@ class AttestationFilterSet(WagtailFilterSet):
         model = Attestation
         fields = [
             "state",
+            "status",
             "pdf_status",
             "programme",
             "issued_at",
@@ -97,6 +104,12 @@ class AttestationFilterSet(WagtailFilterSet):
             "workplace",
             "identity_verified",
         ]
+
+    def filter_status(self, queryset, name, value):
+        """What ``selectors.status_of`` says today (a replaced attestation counts as expired)."""
+        if not value:
+            return queryset
+        return selectors.with_status_code(queryset).filter(status_code=value)
 
     def filter_expiring_within(self, queryset, name, value):
         if value is None:

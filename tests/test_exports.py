@@ -131,7 +131,7 @@ def test_export_attestations_writes_the_same_file_for_scheduled_jobs(
     assert "2 attestations written" in out.getvalue()
 
 
-def test_the_register_filters_by_issue_date_expiry_workplace_and_confirmed_identity(
+def test_the_register_filters_by_status_issue_date_expiry_workplace_and_confirmed_identity(
     client, programme_with_bank
 ):
     import datetime
@@ -163,6 +163,9 @@ def test_the_register_filters_by_issue_date_expiry_workplace_and_confirmed_ident
     assert serials(issued_at_from=(timezone.localdate() - datetime.timedelta(days=30)).isoformat()) == {
         soon.serial
     }
+    assert serials(status="valid") == {soon.serial}
+    assert serials(status="identity_unverified") == {later.serial}
+    assert serials(status="revoked") == set()
 
 
 def test_content_history_lists_published_changes_with_submitter_approver_and_materiality(
