@@ -65,6 +65,7 @@ class ContentHistoryFilterSet(WagtailFilterSet):
 
 class ContentHistoryIndexView(RecordedExportMixin, generic.IndexView):
     export_register = "content-history"
+    page_title = _("Content history")
 
     def get_base_queryset(self):
         return published_revisions()

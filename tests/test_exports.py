@@ -184,6 +184,7 @@ def test_content_history_lists_published_changes_with_submitter_approver_and_mat
     client.force_login(officer())
     body = client.get(reverse("content_history:index")).content.decode()
     assert editor.email in body and reviewer.email in body and SUMMARY in body
+    assert "<h1" in body and "Content history" in body[body.index("<h1") : body.index("</h1>")]
     response = client.get(reverse("content_history:index"), {"material": "true", "export": "csv"})
     rows = list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
     assert len(rows) == 2  # the approved change only; the one in review is not published
