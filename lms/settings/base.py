@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lms.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -106,6 +107,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts connections but never answers must not hang a request (or /healthz):
+    # give up connecting after DB_CONNECT_TIMEOUT seconds and on any statement after
+    # DB_STATEMENT_TIMEOUT_MS milliseconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+            "options": f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '30000'))}",
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -228,6 +239,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where people reach the site: links in e-mails and the verification URL in the QR code.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+
+# Behind reverse proxies (a load balancer, nginx): how many of them append to X-Forwarded-For.
+# allauth's rate limits then key on the real client address, not the proxy's (which would lock
+# every user out at once). 0 = no proxy: the connecting address is the client's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+RATELIMIT_IP_META_KEY = "lms.adapters.client_ip"  # the same address for django-ratelimit
+
+# Staff (Medical affairs, Compliance officers, superusers) are signed out after this many minutes
+# without a request (lms.middleware).
+STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30"))
+
+# No third-party requests from any page: no Gravatar avatars in the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Public verification (page and form): look-ups per client address.
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")

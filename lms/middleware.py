@@ -1,0 +1,45 @@
+"""Staff sessions end after a spell of inactivity (``STAFF_IDLE_TIMEOUT_MINUTES``, default 30).
+
+Medical affairs, Compliance officers and superusers reach regulated content and personal data;
+an unattended signed-in browser must not stay open for two weeks. A prescriber's session is left
+as it is (their own records only). The time of the last request is kept in the session, written
+at most once a minute so ordinary browsing does not save the session on every request.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext
+
+LAST_SEEN = "lms_staff_last_seen"
+WRITE_EVERY_SECONDS = 60
+
+
+def _is_staff(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+class StaffIdleTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and _is_staff(user):
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN)
+            limit = 60 * int(getattr(settings, "STAFF_IDLE_TIMEOUT_MINUTES", 30))
+            if last_seen is not None and now - last_seen > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    gettext("You were signed out after %(minutes)s minutes without activity. Sign in again.")
+                    % {"minutes": limit // 60},
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen > WRITE_EVERY_SECONDS:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
