@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 
 
-.PHONY: run worker serve install messages makemessages setup test test-fast lint format check bench bench-export clean
+.PHONY: run worker serve serve-prod install messages makemessages setup test test-fast lint format check bench bench-export clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ run: setup
 
 worker: install
 	$(MANAGE) db_worker
+
+# Production (see README): the environment must hold the production settings' variables.
+# Several of these can run behind a load balancer: they keep no state of their own.
+serve-prod: install
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(MANAGE) check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(MANAGE) compilemessages --ignore=.venv -v0
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(MANAGE) collectstatic --no-input -v0
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(MANAGE) migrate --no-input -v0
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(BIN)/gunicorn lms.wsgi:application \
+		--bind $${BIND:-127.0.0.1:8000} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 test: messages
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python manage.py check

@@ -2,9 +2,6 @@
 it was drawn from, a revoked PDF is not handed out again, and production knows its own address."""
 
 import datetime
-import os
-import subprocess
-import sys
 
 import pytest
 from django.utils import timezone
@@ -161,29 +158,13 @@ def test_a_double_submitted_treatment_initiation_is_recorded_once(ready_prescrib
 
 
 def test_production_refuses_to_start_without_its_public_address():
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PUBLIC_BASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        SECRET_KEY="x" * 50,
-        ALLOWED_HOSTS="lms.example.no",
-        DATABASE_URL="postgres://u:p@127.0.0.1:5432/lms",
-        DJANGO_SETTINGS_MODULE="lms.settings.production",
-    )
-    code = "import django; django.setup()"
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-    )
+    from tests.test_hardening import production
+
+    result = production("check", without=["PUBLIC_BASE_URL"])
     assert result.returncode != 0
     assert "Set the PUBLIC_BASE_URL environment variable for production." in result.stderr
 
-    env["PUBLIC_BASE_URL"] = "https://lms.example.no"
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    assert production("check").returncode == 0
 
 
 def test_a_holder_already_due_for_renewal_hears_about_a_later_change_and_keeps_the_first_date(

@@ -163,3 +163,48 @@ def test_on_postgresql_every_statement_has_a_time_limit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "30s"
+
+
+# Production settings ------------------------------------------------------------------------------
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+    "SECRET_KEY": "pR0d-only-" + "x7#Qz!9vL@2mK$4nB%8cJ^6hG&1fD*3s" * 2,
+    "ALLOWED_HOSTS": "lms.example.no",
+    "CSRF_TRUSTED_ORIGINS": "https://lms.example.no",
+    "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/lms",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PUBLIC_BASE_URL": "https://lms.example.no",
+    "WAGTAILADMIN_BASE_URL": "https://lms.example.no",
+    "TRUSTED_PROXY_COUNT": "1",
+    "EMAIL_HOST": "smtp.example.no",
+    "DEFAULT_FROM_EMAIL": "no-reply@example.no",
+}
+
+
+def production(*args, without=(), **overrides):
+    """``manage.py *args`` under the production settings, with the environment above."""
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
+    env.update({key: value for key, value in PRODUCTION_ENV.items() if key not in without})
+    env.update(overrides)
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deployment_check_without_a_warning():
+    result = production("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "TRUSTED_PROXY_COUNT", "CSRF_TRUSTED_ORIGINS", "EMAIL_HOST"])
+def test_production_refuses_to_start_without_a_setting_and_names_it(name):
+    result = production("check", without=[name])
+    assert result.returncode != 0
+    assert f"Set the {name} environment variable for production." in result.stderr
+
+
+def test_production_refuses_sqlite():
+    result = production("check", DATABASE_URL="sqlite:////tmp/x.sqlite3")
+    assert result.returncode != 0 and "must name a PostgreSQL database" in result.stderr
