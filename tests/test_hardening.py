@@ -208,3 +208,28 @@ def test_production_refuses_to_start_without_a_setting_and_names_it(name):
 def test_production_refuses_sqlite():
     result = production("check", DATABASE_URL="sqlite:////tmp/x.sqlite3")
     assert result.returncode != 0 and "must name a PostgreSQL database" in result.stderr
+
+
+# Content-Security-Policy ------------------------------------------------------------------------
+
+
+def _policy(response) -> dict:
+    header = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize(
+    "path", ["/nb/", "/en/verify/", "/nb/accounts/login/", "/en/help/", "/nb/finnes-ikke/"]
+)
+def test_learner_and_verification_pages_allow_no_inline_code_and_no_other_origin(client, path):
+    policy = _policy(client.get(path))
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+    assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+
+
+def test_the_admin_allows_inline_code_but_no_other_origin(client):
+    client.force_login(factories.MedicalAffairsFactory())
+    policy = _policy(client.get("/admin/"))
+    assert policy["script-src"] == ["'self'", "'unsafe-inline'"]
+    allowed = {"'self'", "'unsafe-inline'", "'none'", "data:"}
+    assert {source for sources in policy.values() for source in sources} <= allowed
