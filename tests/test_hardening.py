@@ -233,3 +233,27 @@ def test_the_admin_allows_inline_code_but_no_other_origin(client):
     assert policy["script-src"] == ["'self'", "'unsafe-inline'"]
     allowed = {"'self'", "'unsafe-inline'", "'none'", "data:"}
     assert {source for sources in policy.values() for source in sources} <= allowed
+
+
+def test_changing_the_password_signs_out_every_other_session(client, django_user_model):
+    from django.test import Client
+
+    user = factories.ComplianceFactory()
+    elsewhere = Client()
+    client.force_login(user)
+    elsewhere.force_login(user)
+    assert elsewhere.get("/admin/").status_code == 200
+
+    response = client.post(
+        "/en/accounts/password/change/",
+        {
+            "oldpassword": factories.PASSWORD,
+            "password1": "a-new-long-pass-2026!",
+            "password2": "a-new-long-pass-2026!",
+        },
+    )
+    assert response.status_code == 302
+    assert django_user_model.objects.get(pk=user.pk).check_password("a-new-long-pass-2026!")
+
+    assert client.get("/admin/").status_code == 200  # the session that changed it stays
+    assert elsewhere.get("/admin/").status_code == 302  # every other one is signed out
