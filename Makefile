@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 
 
-.PHONY: run worker serve serve-prod install messages makemessages setup test test-fast lint format check bench bench-export clean
+.PHONY: run worker serve serve-prod install messages makemessages setup test test-fast lint format check bench bench-export bench-classroom clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ bench: install
 # Needs DATABASE_URL pointing at a PostgreSQL server (it compares with COPY ... TO STDOUT).
 bench-export: install
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python benchmarks/attestation_export.py
+
+# 50 learners reading at once on the embedded SQLite default, served by gunicorn.
+bench-classroom: install
+	$(BIN)/python benchmarks/classroom_sqlite.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -2,8 +2,11 @@
 
 Medical affairs, Compliance officers and superusers reach regulated content and personal data;
 an unattended signed-in browser must not stay open for two weeks. A prescriber's session is left
-as it is (their own records only). The time of the last request is kept in the session, written
-at most once a minute so ordinary browsing does not save the session on every request.
+as it is (their own records only). The time of the last request is kept in the session: set at
+sign-in, then written at most every five minutes, so ordinary browsing does not save the session
+on every request (a session can so end up to five minutes early, never late). The admin editor's
+background pings (``/admin/editing-sessions/``) do not count as activity: an editor left open
+in an unattended tab must not keep the session alive.
 """
 
 import time
@@ -15,11 +18,18 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext
 
 LAST_SEEN = "lms_staff_last_seen"
-WRITE_EVERY_SECONDS = 60
+WRITE_EVERY_SECONDS = 300
+NOT_ACTIVITY = ("/admin/editing-sessions/",)
 
 
 def _is_staff(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+def staff_signed_in(request, user) -> None:
+    """Sign-in counts as activity (``lms.receivers``)."""
+    if _is_staff(user) and hasattr(request, "session"):
+        request.session[LAST_SEEN] = time.time()
 
 
 class StaffIdleTimeoutMiddleware:
@@ -40,6 +50,7 @@ class StaffIdleTimeoutMiddleware:
                     % {"minutes": limit // 60},
                 )
                 return redirect_to_login(request.get_full_path())
-            if last_seen is None or now - last_seen > WRITE_EVERY_SECONDS:
+            due = last_seen is None or now - last_seen > WRITE_EVERY_SECONDS
+            if due and not request.path.startswith(NOT_ACTIVITY):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)

@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from audit.services import audit_record
 
+from .middleware import staff_signed_in
 from .models import User
 
 
@@ -31,6 +32,8 @@ def admin_signed_in(sender, request, user, **kwargs):
     """Sign-ins of people who may use the admin (staff roles, superusers)."""
     if user.has_perm("wagtailadmin.access_admin"):
         audit_record("account.admin_signed_in", actor=user, obj=user, payload={"path": request.path[:200]})
+    if request is not None:
+        staff_signed_in(request, user)
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="lms.audit_roles_changed")

@@ -90,6 +90,23 @@ def test_staff_are_signed_out_after_thirty_idle_minutes(client):
 
 
 @override_settings(STAFF_IDLE_TIMEOUT_MINUTES=30)
+def test_the_editors_background_pings_do_not_keep_a_staff_session_alive(client):
+    client.force_login(factories.MedicalAffairsFactory())
+    _idle(client, 29)
+    client.post("/admin/editing-sessions/release/1/")  # an editor left open in a tab
+    _idle_since = time.time() - client.session[LAST_SEEN]
+    assert _idle_since > 28 * 60  # not counted as activity
+
+    _idle(client, 31)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_signing_in_counts_as_activity(client):
+    client.force_login(factories.ComplianceFactory())
+    assert time.time() - client.session[LAST_SEEN] < 60
+
+
+@override_settings(STAFF_IDLE_TIMEOUT_MINUTES=30)
 def test_a_prescribers_session_is_not_cut_short(client, prescriber):
     client.force_login(prescriber)
     _idle(client, 120)
@@ -184,7 +201,12 @@ PRODUCTION_ENV = {
 
 def production(*args, without=(), **overrides):
     """``manage.py *args`` under the production settings, with the environment above."""
-    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests; production never has it.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION_ENV and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({key: value for key, value in PRODUCTION_ENV.items() if key not in without})
     env.update(overrides)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
