@@ -1,6 +1,8 @@
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +112,30 @@ def _programme_titles(request) -> list[str]:
         return []
     home = site.root_page.localized
     return list(home.get_children().live().order_by("path").values_list("title", flat=True))
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "Your role requires two-factor authentication, so your authenticator app cannot be "
+            "switched off. To move it to a new phone, enter the authenticator secret shown when you "
+            "set it up, or ask an administrator to reset it."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Staff must keep a second factor (``lms.middleware.StaffMFARequiredMiddleware``): they may
+        replace their authenticator app only by adding a passkey first, never remove the last one."""
+        user = authenticator.user
+        if not (user.is_superuser or user.has_perm("wagtailadmin.access_admin")):
+            return True
+        if authenticator.type not in (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN):
+            return True
+        second_factors = Authenticator.objects.filter(
+            user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+        )
+        return second_factors.exclude(pk=authenticator.pk).exists()
 
 
 def client_ip(request) -> str:

@@ -1,4 +1,6 @@
-"""Staff sessions end after a spell of inactivity (``STAFF_IDLE_TIMEOUT_MINUTES``, default 30).
+"""Staff security: sessions end after a spell of inactivity, and two-factor authentication.
+
+Staff sessions end after a spell of inactivity (``STAFF_IDLE_TIMEOUT_MINUTES``, default 30).
 
 Medical affairs, Compliance officers and superusers reach regulated content and personal data;
 an unattended signed-in browser must not stay open for two weeks. A prescriber's session is left
@@ -11,10 +13,13 @@ in an unattended tab must not keep the session alive.
 
 import time
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 
 LAST_SEEN = "lms_staff_last_seen"
@@ -53,4 +58,60 @@ class StaffIdleTimeoutMiddleware:
             due = last_seen is None or now - last_seen > WRITE_EVERY_SECONDS
             if due and not request.path.startswith(NOT_ACTIVITY):
                 request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+MFA_NEXT = "lms_mfa_next"
+MFA_ENROLLED = "lms_mfa_enrolled"
+MFA_GUARDED = ("/admin/", "/documents/")
+MFA_OPEN = ("/admin/login/",)  # hands over to allauth's sign-in
+
+
+def _mfa_enrolled(request, user) -> bool:
+    """Has this staff member an authenticator app (or a passkey)? Remembered in the session once
+    true: a staff member cannot remove their last authenticator (``lms.adapters.MFAAdapter``)."""
+    if request.session.get(MFA_ENROLLED) == user.pk:
+        return True
+    if is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]):
+        request.session[MFA_ENROLLED] = user.pk
+        return True
+    return False
+
+
+def staff_enrolled(request) -> bool:
+    """Is the signed-in user staff with two-factor authentication set up?"""
+    user = getattr(request, "user", None)
+    return user is not None and _is_staff(user) and _mfa_enrolled(request, user)
+
+
+class StaffMFARequiredMiddleware:
+    """Medical affairs, Compliance officers and superusers use two-factor authentication.
+
+    Until they have enrolled an authenticator app, every request to the admin (and to its
+    documents) sends them to enrolment; afterwards allauth asks for a code at every sign-in.
+    Where they were going is kept and offered once enrolment is done.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and request.path.startswith(MFA_GUARDED)
+            and not request.path.startswith(MFA_OPEN)
+            and _is_staff(user)
+            and not _mfa_enrolled(request, user)
+        ):
+            if request.method == "GET":
+                request.session[MFA_NEXT] = request.get_full_path()
+            messages.info(
+                request,
+                gettext(
+                    "Your role gives access to regulated content and personal data, so it needs "
+                    "two-factor authentication. Set up an authenticator app to continue."
+                ),
+            )
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -1,6 +1,7 @@
 """Account events written to the audit trail (connected in ``LmsConfig.ready``)."""
 
 from allauth.account.signals import email_confirmed, user_signed_up
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -59,3 +60,19 @@ def roles_changed(sender, instance, action, pk_set, reverse, **kwargs):
                 "roles_now": sorted(user.groups.values_list("name", flat=True)),
             },
         )
+
+
+def _second_factor(action):
+    def record(sender, request, user, authenticator, **kwargs):
+        audit_record(action, actor=user, obj=user, payload={"type": authenticator.type})
+
+    return record
+
+
+# Who set up, regenerated or removed a second factor, and which kind (allauth MFA's signals).
+mfa_added = _second_factor("account.mfa_added")
+mfa_reset = _second_factor("account.mfa_reset")
+mfa_removed = _second_factor("account.mfa_removed")
+authenticator_added.connect(mfa_added, dispatch_uid="lms.audit_mfa_added")
+authenticator_reset.connect(mfa_reset, dispatch_uid="lms.audit_mfa_reset")
+authenticator_removed.connect(mfa_removed, dispatch_uid="lms.audit_mfa_removed")

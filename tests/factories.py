@@ -1,9 +1,11 @@
 """factory_boy factories and small builders for programmes, lessons and question banks."""
 
 import datetime
+import time
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
@@ -51,14 +53,36 @@ class PrescriberFactory(UserFactory):
             self.groups.add(Group.objects.get(name=roles.PRESCRIBER))
 
 
-class MedicalAffairsFactory(UserFactory):
+def enrol_totp(user) -> str:
+    """Give ``user`` an authenticator app (allauth MFA, TOTP); returns its secret for ``totp_code``."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, periods_ago: int = 0) -> str:
+    """The code the authenticator app with ``secret`` shows now (or ``periods_ago`` periods back)."""
+    counter = int(time.time()) // 30 - periods_ago
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+class StaffFactory(UserFactory):
+    """Staff have set up two-factor authentication (the admin requires it); pass ``mfa=False`` for
+    one who has not yet. The secret is kept as ``totp_secret``."""
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        self.totp_secret = enrol_totp(self) if create and extracted is not False else None
+
+
+class MedicalAffairsFactory(StaffFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name=roles.MEDICAL_AFFAIRS))
 
 
-class ComplianceFactory(UserFactory):
+class ComplianceFactory(StaffFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create:

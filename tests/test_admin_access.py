@@ -60,6 +60,8 @@ def test_medical_affairs_logs_in_through_allauth_and_gets_the_dashboard(client):
     login = client.get("/admin/", follow=True, HTTP_ACCEPT_LANGUAGE="en").redirect_chain[-1][0]
     assert login == "/en/accounts/login/?next=/admin/"
     response = client.post(login, {"login": staff.email, "password": factories.PASSWORD})
+    assert response["Location"] == "/en/accounts/2fa/authenticate/"  # staff give a code too
+    response = client.post(response["Location"], {"code": factories.totp_code(staff.totp_secret)})
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     dashboard = client.get("/admin/")

@@ -454,7 +454,7 @@ def test_publishing_directly_also_needs_and_applies_the_declaration(
     client, programme, django_capture_on_commit_callbacks
 ):
     """Superusers may publish without review; their material change counts all the same."""
-    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    admin = factories.StaffFactory(is_superuser=True, is_staff=True)
     attestation = attested(programme)
     lesson = lessons(programme)[0]
     client.force_login(admin)

@@ -94,7 +94,9 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client):
 
 @pytest.fixture
 def superuser():
-    return User.objects.create_superuser(email="root@example.org", password=factories.PASSWORD)
+    root = User.objects.create_superuser(email="root@example.org", password=factories.PASSWORD)
+    factories.enrol_totp(root)
+    return root
 
 
 def test_a_programme_with_attempts_cannot_be_deleted_from_the_admin(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "lms.helseid",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lms.middleware.StaffIdleTimeoutMiddleware",
+    "lms.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -121,6 +123,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: each process's own memory, unless REDIS_URL names a Redis server that every app
+# process shares (production requires it; benchmarks/cluster_pg_redis.py runs two instances on one).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
 
 AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = [
@@ -267,6 +279,14 @@ CONTENT_SECURITY_POLICY = {
 # Staff (Medical affairs, Compliance officers, superusers) are signed out after this many minutes
 # without a request (lms.middleware).
 STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30"))
+
+# Two-factor authentication (allauth MFA): an authenticator app (TOTP) with recovery codes.
+# Staff (Medical affairs, Compliance officers, superusers) must enrol before the admin opens to
+# them (lms.middleware.StaffMFARequiredMiddleware); prescribers may. A used code is remembered in
+# the cache for its 30 s period (replay protection): in production the shared Redis.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "lms.adapters.MFAAdapter"
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Prescriber training")
 
 # No third-party requests from any page: no Gravatar avatars in the admin.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

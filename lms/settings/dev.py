@@ -11,3 +11,8 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost"]  # noqa: F405
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # A newcomer can try the whole flow: typed HPR numbers count as verified (a banner says so).
 LMS_TRUST_TYPED_HPR = DEBUG
+# Demo staff accounts must enrol in two-factor authentication like real staff; with DEBUG on,
+# the code 000000 is accepted in place of an authenticator app's (allauth refuses to start with
+# it when DEBUG is off). A banner on every page says so.
+if DEBUG:
+    MFA_TOTP_INSECURE_BYPASS_CODE = os.environ.get("DEV_MFA_CODE", "000000")

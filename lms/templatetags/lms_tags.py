@@ -91,3 +91,24 @@ def trusts_typed_hpr():
     from lms.identity import trusts_typed_hpr as trusted
 
     return trusted()
+
+
+@register.simple_tag
+def dev_mfa_code():
+    """``{% dev_mfa_code as code %}``: development only, the code that passes two-factor authentication."""
+    from django.conf import settings
+
+    return getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None) if settings.DEBUG else None
+
+
+@register.simple_tag(takes_context=True)
+def staff_continue_url(context):
+    """Where a staff member goes once two-factor authentication is set up: the admin page they were
+    sent away from (``lms.middleware.StaffMFARequiredMiddleware``), else the admin. Empty for
+    everybody else, and for staff not yet enrolled."""
+    from lms.middleware import MFA_NEXT, staff_enrolled
+
+    request = context.get("request")
+    if request is None or not staff_enrolled(request):
+        return ""
+    return request.session.get(MFA_NEXT) or "/admin/"

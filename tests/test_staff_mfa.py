@@ -1,0 +1,212 @@
+"""Two-factor authentication (allauth MFA) for staff: Medical affairs, Compliance officers and
+superusers must set up an authenticator app before the admin opens to them, and then give a code at
+every sign-in; a code cannot be used twice, and the last authenticator cannot be removed."""
+
+import io
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from lms.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ACTIVATE = "/en/accounts/2fa/totp/activate/"
+AUTHENTICATE = "/en/accounts/2fa/authenticate/"
+REAUTHENTICATE = "/en/accounts/reauthenticate/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # used codes are remembered in the cache (replay protection)
+    yield
+    cache.clear()
+
+
+def sign_in(client, user):
+    return client.post("/en/accounts/login/", {"login": user.email, "password": factories.PASSWORD})
+
+
+def signed_in_as(client) -> int | None:
+    user_id = client.session.get("_auth_user_id")
+    return int(user_id) if user_id else None
+
+
+@pytest.mark.parametrize(
+    "make_staff",
+    [
+        lambda: factories.MedicalAffairsFactory(mfa=False),
+        lambda: factories.ComplianceFactory(mfa=False),
+        lambda: factories.StaffFactory(mfa=False, is_superuser=True),
+    ],
+    ids=["medical-affairs", "compliance-officer", "superuser"],
+)
+@pytest.mark.parametrize(
+    "admin_url", ["/admin/", "/admin/pages/", "attestations:index", "audit_trail:index", "/documents/1/x.pdf"]
+)
+def test_staff_without_an_authenticator_are_sent_to_enrolment_from_every_admin_page(
+    client, make_staff, admin_url
+):
+    staff = make_staff()
+    client.force_login(staff)
+    url = admin_url if admin_url.startswith("/") else reverse(admin_url)
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    assert response["Location"] == ACTIVATE
+
+
+def test_a_prescriber_is_not_sent_to_enrolment(client, prescriber):
+    client.force_login(prescriber)
+    assert client.get("/admin/", follow=True).status_code == 403  # the admin's 403 page, as before
+    assert client.get("/en/").status_code == 200
+
+
+def test_staff_with_an_authenticator_reach_the_admin(client):
+    editor = factories.MedicalAffairsFactory()
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_enrolment_opens_the_admin_and_leads_back_to_the_page_asked_for(client):
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    assert sign_in(client, editor).status_code == 302  # no second factor yet: signed in
+    assert client.get("/admin/pages/", HTTP_ACCEPT_LANGUAGE="en")["Location"] == ACTIVATE
+
+    # Changing security settings asks for the password again (allauth), then enrolment begins.
+    assert client.get(ACTIVATE)["Location"].startswith(REAUTHENTICATE)
+    assert client.post(REAUTHENTICATE, {"password": factories.PASSWORD}).status_code == 302
+    page = client.get(ACTIVATE)
+    assert page.status_code == 200
+    assert "two-factor authentication" in page.content.decode()  # why they are here
+    secret = client.session["mfa.totp.secret"]
+    wrong = client.post(ACTIVATE, {"code": "000000"})
+    assert wrong.status_code == 200
+    assert not Authenticator.objects.filter(user=editor).exists()
+
+    done = client.post(ACTIVATE, {"code": factories.totp_code(secret)})
+    assert done.status_code == 302
+    assert Authenticator.objects.filter(user=editor, type=Authenticator.Type.TOTP).exists()
+    codes = client.get(done["Location"])
+    assert 'href="/admin/pages/"' in codes.content.decode()  # "Continue to the admin"
+    assert client.get("/admin/pages/").status_code == 200
+
+
+def test_sign_in_asks_an_enrolled_staff_member_for_a_code(client):
+    officer = factories.ComplianceFactory()
+    response = sign_in(client, officer)
+    assert response["Location"] == AUTHENTICATE
+    assert signed_in_as(client) is None
+
+    refused = client.post(AUTHENTICATE, {"code": "123456"})
+    assert refused.status_code == 200
+    assert "Incorrect code" in refused.content.decode()
+    assert signed_in_as(client) is None
+
+    accepted = client.post(AUTHENTICATE, {"code": factories.totp_code(officer.totp_secret)})
+    assert accepted.status_code == 302
+    assert signed_in_as(client) == officer.pk
+    assert client.get(reverse("attestations:index")).status_code == 200
+
+
+def test_a_code_cannot_be_used_twice(client):
+    """Someone who read a code over the shoulder cannot sign in with it after its owner did."""
+    officer = factories.ComplianceFactory()
+    code = factories.totp_code(officer.totp_secret)
+    sign_in(client, officer)
+    assert client.post(AUTHENTICATE, {"code": code}).status_code == 302
+    client.logout()
+
+    sign_in(client, officer)
+    replayed = client.post(AUTHENTICATE, {"code": code})
+    assert replayed.status_code == 200
+    assert signed_in_as(client) is None
+
+
+def test_a_recovery_code_signs_in_once(client):
+    editor = factories.MedicalAffairsFactory()
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    recovery = RecoveryCodes.activate(editor)
+    code = recovery.get_unused_codes()[0]
+
+    sign_in(client, editor)
+    assert client.post(AUTHENTICATE, {"code": code}).status_code == 302
+    assert signed_in_as(client) == editor.pk
+    client.logout()
+
+    sign_in(client, editor)
+    assert client.post(AUTHENTICATE, {"code": code}).status_code == 200
+    assert signed_in_as(client) is None
+
+
+def test_staff_cannot_remove_their_last_authenticator(client):
+    editor = factories.MedicalAffairsFactory()
+    sign_in(client, editor)
+    client.post(AUTHENTICATE, {"code": factories.totp_code(editor.totp_secret)})
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+
+    response = client.post("/en/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 200
+    assert "Your role requires two-factor authentication" in response.content.decode()
+    assert Authenticator.objects.filter(user=editor, type=Authenticator.Type.TOTP).exists()
+
+
+def test_a_prescriber_who_chose_an_authenticator_may_remove_it(client, prescriber):
+    secret = factories.enrol_totp(prescriber)
+    sign_in(client, prescriber)
+    client.post(AUTHENTICATE, {"code": factories.totp_code(secret)})
+    assert signed_in_as(client) == prescriber.pk
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+
+    response = client.post("/en/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=User.objects.get(pk=prescriber.pk)).exists()
+
+
+def test_staff_pages_link_to_two_factor_settings_in_both_languages(client, programme):
+    editor = factories.MedicalAffairsFactory()
+    client.force_login(editor)
+    english = client.get("/en/").content.decode()
+    assert re.search(r'href="/en/accounts/2fa/"[^>]*>Two-factor authentication<', english)
+    norwegian = client.get("/nb/").content.decode()
+    assert re.search(r'href="/nb/accounts/2fa/"[^>]*>Tofaktorautentisering<', norwegian)
+
+
+def test_setting_up_and_resetting_two_factor_authentication_is_in_the_audit_trail(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from audit.models import AuditEvent
+
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    sign_in(client, editor)
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+    client.get(ACTIVATE)
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals once committed
+        client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    added = AuditEvent.objects.filter(action="account.mfa_added", object_id=str(editor.pk))
+    assert sorted(added.values_list("payload__type", flat=True)) == ["recovery_codes", "totp"]
+
+    call_command("reset_two_factor", editor.email, reason="Lost phone, ticket 4711", stdout=io.StringIO())
+    assert not Authenticator.objects.filter(user=editor).exists()
+    cleared = AuditEvent.objects.get(action="account.mfa_cleared", object_id=str(editor.pk))
+    assert cleared.payload["reason"] == "Lost phone, ticket 4711"
+    assert "totp" in cleared.payload["types"]
+
+    other = Client()
+    other.force_login(User.objects.get(pk=editor.pk))
+    assert other.get("/admin/", HTTP_ACCEPT_LANGUAGE="en")["Location"] == ACTIVATE  # set it up again
+
+
+def test_resetting_an_account_without_two_factor_authentication_says_so():
+    from django.core.management import CommandError, call_command
+
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    with pytest.raises(CommandError, match="no two-factor authentication"):
+        call_command("reset_two_factor", editor.email, reason="test")
