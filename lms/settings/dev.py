@@ -14,5 +14,7 @@ LMS_TRUST_TYPED_HPR = DEBUG
 # Demo staff accounts must enrol in two-factor authentication like real staff; with DEBUG on,
 # the code 000000 is accepted in place of an authenticator app's (allauth refuses to start with
 # it when DEBUG is off). A banner on every page says so.
+# Security keys on http://localhost (browsers allow WebAuthn there; production is HTTPS).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 if DEBUG:
     MFA_TOTP_INSECURE_BYPASS_CODE = os.environ.get("DEV_MFA_CODE", "000000")
