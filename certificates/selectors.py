@@ -277,7 +277,8 @@ def attestation_status_for_hpr(*, hpr_number: str, programme, now=None) -> Attes
 
 
 def attestation_for_code(*, code: str) -> Attestation | None:
-    if not code or len(code) > 64:
+    # No code holds a NUL, and PostgreSQL refuses one in a query (a 500 from "/verify/%00/").
+    if not code or len(code) > 64 or "\x00" in code:
         return None
     return Attestation.objects.filter(verification_code=code).first()
 
@@ -400,6 +401,16 @@ def attestations_awaiting_render(*, older_than, now=None) -> list[int]:
             hpr_verified_q("user__"),  # held back until the holder's HPR number is confirmed
             pdf_status__in=[Attestation.PdfStatus.PENDING, Attestation.PdfStatus.FAILED],
             issued_at__lte=now - older_than,
+        ).values_list("pk", flat=True)
+    )
+
+
+def attestations_pending_render() -> list[int]:
+    """Ids of attestations whose PDF is still to be rendered and has not failed for good
+    (``pending``), whose holder's HPR number is confirmed."""
+    return list(
+        Attestation.objects.filter(
+            hpr_verified_q("user__"), pdf_status=Attestation.PdfStatus.PENDING
         ).values_list("pk", flat=True)
     )
 
