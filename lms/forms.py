@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .identity import hpr_canonical
 from .models import User
+from .validators import validate_visible_text
 
 
 class PrescriberSignupForm(forms.Form):
@@ -11,6 +12,7 @@ class PrescriberSignupForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=200,
+        validators=[validate_visible_text],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     profession = forms.ChoiceField(
@@ -22,6 +24,7 @@ class PrescriberSignupForm(forms.Form):
     profession_other = forms.CharField(
         label=_("Other profession"),
         max_length=100,
+        validators=[validate_visible_text],
         required=False,
         help_text=_("Only if you chose “Other”."),
     )
@@ -34,6 +37,7 @@ class PrescriberSignupForm(forms.Form):
     workplace = forms.CharField(
         label=_("Workplace"),
         max_length=200,
+        validators=[validate_visible_text],
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
 

@@ -6,6 +6,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from .identity import CANONICAL_PATTERN, hpr_canonical
+from .validators import validate_visible_text
 
 
 def validate_hpr_number(value: str) -> None:
@@ -111,6 +112,27 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.email
+
+    # Names and workplace others read: no control or text-direction characters (lms.validators).
+    # Checked here, not as field validators, so every model form on users refuses them (Wagtail's
+    # account and user forms) without a migration; only the fields a form edits are checked.
+    VISIBLE_TEXT_FIELDS = ("full_name", "first_name", "last_name", "workplace", "profession_other")
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name in self.VISIBLE_TEXT_FIELDS:
+            if exclude and name in exclude:
+                continue
+            try:
+                validate_visible_text(getattr(self, name))
+            except ValidationError as error:
+                errors.setdefault(name, []).extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
 
     def get_full_name(self):
         return self.full_name or super().get_full_name() or self.email
