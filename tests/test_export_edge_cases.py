@@ -93,6 +93,32 @@ def test_export_attestations_records_nothing_when_it_cannot_write_the_file(tmp_p
     assert not ExportRecord.objects.exists()
 
 
+def test_an_export_cut_off_leaves_the_previous_file_whole_and_no_partial_file(
+    tmp_path, programme_with_bank, monkeypatch
+):
+    from compliance import registers
+
+    attested(programme_with_bank)
+    output = tmp_path / "attestations.csv"
+    output.write_bytes(b"yesterday's complete export\n")
+
+    every_row = registers.attestation_rows
+
+    def rows_then_failure(queryset):  # the disk fills up after the last row
+        yield from every_row(queryset)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(registers, "attestation_rows", rows_then_failure)
+    with pytest.raises(OSError, match="No space left"):
+        call_command(
+            "export_attestations", "--programme", programme_with_bank.slug, "--format", "csv",
+            "--output", str(output),
+        )  # fmt: skip
+
+    assert output.read_bytes() == b"yesterday's complete export\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["attestations.csv"]
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL writes CSV exports with COPY; elsewhere Python does"
 )

@@ -1,4 +1,7 @@
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,10 +25,23 @@ class Command(BaseCommand):
         page = ProgrammePage.objects.filter(slug=programme).first()
         if page is None:
             raise CommandError(f"No programme with the slug {programme!r}.")
-        try:  # before the export, which is recorded: no record of a file that was never written
-            target = open(output, "wb")  # closed by the "with target" below
+        # Written beside the output under a temporary name and renamed when complete, so a run cut
+        # off (killed, disk full) never leaves a truncated file under the output's name. Opened
+        # before the export, which is recorded: no record of a file that was never written.
+        folder = Path(output).resolve().parent
+        try:
+            target = tempfile.NamedTemporaryFile(dir=folder, prefix=".export-", suffix=".part", delete=False)
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+        try:
+            export = self._export(page, programme, fmt, target, options)
+            os.replace(target.name, output)
+        except BaseException:
+            Path(target.name).unlink(missing_ok=True)
+            raise
+        self.stdout.write(f"{export.rows} attestations written to {output} (SHA-256 {export.sha256}).")
+
+    def _export(self, page, programme, fmt, target, options):
         queryset = registers.attestations_of_programme(page)
         total = queryset.count()
         progress = self._progress_bar(total) if sys.stderr.isatty() and options["verbosity"] > 0 else None
@@ -41,9 +57,11 @@ class Command(BaseCommand):
             with export.file as source:
                 for chunk in iter(lambda: source.read(1 << 16), b""):
                     target.write(chunk)
+            target.flush()
+            os.fsync(target.fileno())
         if progress:
             sys.stderr.write("\n")
-        self.stdout.write(f"{export.rows} attestations written to {output} (SHA-256 {export.sha256}).")
+        return export
 
     @staticmethod
     def _progress_bar(total):
