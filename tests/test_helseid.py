@@ -353,3 +353,12 @@ def test_helseid_button_shows_only_when_configured(client, settings, helseid):
     assert "HelseID" not in client.get("/en/accounts/login/").content.decode()
     assert "HelseID" not in client.get("/en/accounts/signup/").content.decode()
     assert client.post(LOGIN_URL, {"process": "login"}).status_code == 404
+
+
+def test_a_name_from_helseid_loses_control_and_text_direction_characters():
+    from lms.helseid.claims import full_name_from
+
+    sent = {"id_token": {"name": "Kari\u202e nnamdroN\u0007 \u2066Nordmann\u2069"}}
+    assert full_name_from(sent) == "Kari nnamdroN Nordmann"
+    parts = {"id_token": {"given_name": "Ola\u200f", "family_name": "Nordmann\x00"}}
+    assert full_name_from(parts) == "Ola Nordmann"

@@ -5,6 +5,7 @@ import copy
 from django.core.exceptions import ValidationError
 
 from lms.identity import hpr_canonical
+from lms.validators import refused_characters
 
 HPR_NUMBER_CLAIM = "helseid://claims/hpr/hpr_number"
 HPR_NUMBER_SCOPE = "helseid://scopes/hpr/hpr_number"
@@ -49,4 +50,7 @@ def full_name_from(extra_data) -> str:
     claims = id_token_claims(extra_data)
     parts = (claims.get("given_name"), claims.get("middle_name"), claims.get("family_name"))
     name = claims.get("name") or " ".join(part for part in parts if part)
-    return " ".join(str(name).split()) if name else ""
+    # Control and text-direction characters are refused when people type a name; from HelseID
+    # they are dropped (lms.validators), so the name shows everywhere as it is.
+    name = "".join(c for c in str(name or "") if not refused_characters(c))
+    return " ".join(name.split())
