@@ -99,7 +99,8 @@ def verify_form(request):
     """Public: type the serial and code printed on an attestation."""
     if request.limited:
         return rate_limited(request)
-    form = VerifyForm(request.POST or None)
+    # Bound on every POST, even an empty one, so a POST without the fields says what is missing.
+    form = VerifyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         attestation = selectors.attestation_for_serial_and_code(
             serial=form.cleaned_data["serial"], code=form.cleaned_data["code"]

@@ -189,7 +189,7 @@ def _json_answers(body: bytes) -> dict | None:
     """``{"answers": {str: [str, …]}}`` from the request body, or None when it is not that."""
     try:
         answers = json.loads(body or b"null").get("answers")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return None
     if not isinstance(answers, dict):
         return None
