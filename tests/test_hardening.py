@@ -227,6 +227,18 @@ def test_production_refuses_to_start_without_a_setting_and_names_it(name):
     assert f"Set the {name} environment variable for production." in result.stderr
 
 
+def test_production_keeps_database_connections_and_refuses_the_development_mfa_code():
+    shown = production(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.MFA_SUPPORTED_TYPES,"
+        " getattr(s, 'MFA_TOTP_INSECURE_BYPASS_CODE', None))",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split("\n")[-2] == "60 True ['totp', 'recovery_codes', 'webauthn'] None"
+
+
 def test_production_refuses_sqlite():
     result = production("check", DATABASE_URL="sqlite:////tmp/x.sqlite3")
     assert result.returncode != 0 and "must name a PostgreSQL database" in result.stderr

@@ -29,6 +29,10 @@ CSRF_TRUSTED_ORIGINS = required("CSRF_TRUSTED_ORIGINS").split(",")
 required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production (postgres://...).")
+# Each app thread keeps its database connection for a minute (checked before reuse) instead of
+# opening one per request: under a crowd, opening connections is what ran into the connect timeout.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Printed in every attestation's QR code and in e-mail links: a forgotten value would be permanent.
 PUBLIC_BASE_URL = required("PUBLIC_BASE_URL").rstrip("/")
 WAGTAILADMIN_BASE_URL = required("WAGTAILADMIN_BASE_URL").rstrip("/")
