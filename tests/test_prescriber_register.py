@@ -263,6 +263,7 @@ def test_the_list_needs_the_same_number_of_queries_for_2_or_10_prescribers(clien
     client.force_login(officer())
     for n in range(2):
         _attestation_for(factories.PrescriberFactory(), programme, n)
+    _index_queries(client)  # the session's first admin request also notes the second factor
     with_two = _index_queries(client)
     for n in range(2, 10):
         _attestation_for(factories.PrescriberFactory(hpr_verified_at=None), programme, n)
