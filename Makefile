@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 
 
-.PHONY: run worker serve serve-prod install messages makemessages setup test test-fast lint format check bench bench-export bench-classroom clean
+.PHONY: run worker serve serve-prod install messages makemessages setup test test-fast lint format check bench bench-export bench-classroom bench-cluster clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,8 +63,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/djhtml $$(git ls-files '*.html')
 
+# Every benchmark in one go (attestation issue, export, classroom, status API, learner pages), each
+# printing one line `name: ratio R (goal G) ...` or `name: errors E of N (goal 0) ...`, repeated at
+# the end. PostgreSQL: DATABASE_URL's server, else a throw-away cluster (the export is skipped, with
+# the reason, when neither is possible).
 bench: install
-	DJANGO_SETTINGS_MODULE=lms.settings.test $(BIN)/python benchmarks/attestation_issue.py
+	$(BIN)/python benchmarks/run_all.py
 
 # Needs DATABASE_URL pointing at a PostgreSQL server (it compares with COPY ... TO STDOUT).
 bench-export: install
@@ -73,6 +77,12 @@ bench-export: install
 # 50 learners reading at once on the embedded SQLite default, served by gunicorn.
 bench-classroom: install
 	$(BIN)/python benchmarks/classroom_sqlite.py
+
+# Two gunicorn instances on one PostgreSQL (DATABASE_URL's server, else a throw-away cluster) and one
+# Redis (REDIS_URL, else a private redis-server): 50 concurrent passes of one prescriber's quiz give
+# one attestation, 200 learners reading at once get no 5xx.
+bench-cluster: install
+	$(BIN)/python benchmarks/cluster_pg_redis.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

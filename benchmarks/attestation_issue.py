@@ -46,6 +46,7 @@ def _setup(directory: str) -> None:
 def _passed_attempts(count: int, language: str) -> list:
     """``count`` prescribers who passed the quiz, without their attestations issued yet."""
     from django.contrib.auth.models import Group
+    from django.utils import timezone
 
     from courses.models import LessonPage, ProgrammePage
     from courses.services import lesson_mark_read, lesson_opened_record
@@ -67,6 +68,8 @@ def _passed_attempts(count: int, language: str) -> list:
                 full_name=f"Bench Prescriber {n}",
                 profession="physician",
                 hpr_number=f"{9000000 + n}",
+                # Confirmed, or the PDF is held back until it is (``selectors.attestation_may_render``).
+                hpr_verified_at=timezone.now(),
                 workplace="Haukeland universitetssjukehus",
             )
             user.groups.add(group)
@@ -149,6 +152,11 @@ def main() -> int:
     print(f"  bare WeasyPrint render of the same HTML:                     {_milliseconds(bare_times)}")
     print(f"  ratio of medians: {ratio:.2f}×   (of the fastest runs: {fastest:.2f}×)")
     print(f"  goal ≤ {GOAL}×: {'met' if ratio <= GOAL else 'NOT met'}")
+    print(
+        f"attestation_issue: ratio {ratio:.2f} (goal {GOAL}) issue median "
+        f"{statistics.median(issue_times) * 1000:.0f}ms, "
+        f"bare WeasyPrint {statistics.median(bare_times) * 1000:.0f}ms"
+    )
     return 0 if ratio <= GOAL else 1
 
 

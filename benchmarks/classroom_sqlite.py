@@ -16,6 +16,7 @@ and a busy timeout instead of "database is locked".
 """
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -37,6 +38,66 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _wait_answering(port: int, server: subprocess.Popen, seconds: float = 180) -> None:
+    """Wait until the server answers ``/healthz`` with 200 (a busy machine may need a while)."""
+    import http.client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped (exit {server.returncode}) before answering")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /healthz within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def _gunicorn(
+    *, env: dict, workers: int, threads: int, app: str = "lms.wsgi:application", preload: bool = False
+):
+    """Serve the project with gunicorn on a free loopback port; yields the base URL once it listens.
+
+    With ``preload`` the project is loaded before the port opens and every worker is forked from
+    it, so all of them answer from the first request (otherwise workers may still be starting
+    while the port already accepts connections)."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn and project
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            *(["--preload"] if preload else []),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_answering(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted ``values`` lie (0 when there are none)."""
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else 0.0
 
 
 def _prepare(learners: int) -> tuple[list[str], list[str]]:
@@ -123,31 +184,7 @@ def main() -> int:
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         sessions, lessons = _prepare(args.learners)
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own gunicorn and project
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "lms.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with _gunicorn(env=env, workers=args.workers, threads=args.threads) as base:
             results: list = []
             start = threading.Barrier(len(sessions))
             threads = [
@@ -158,18 +195,19 @@ def main() -> int:
                 thread.start()
             for thread in threads:
                 thread.join()
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
     failures = sum(1 for status, _ in results if status >= 500)
     expected = len(sessions) * len(lessons) * 2
-    times = sorted(elapsed for _, elapsed in results)
-    p95 = times[int(0.95 * (len(times) - 1))] * 1000 if times else 0
+    times = [elapsed for _, elapsed in results]
+    median = statistics.median(times) * 1000 if times else 0
     print(
-        f"sqlite classroom: {args.learners} learners x {len(lessons)} lessons: {failures} of "
-        f"{len(results)} requests failed (goal {GOAL_FAILURES}; {expected} expected); "
-        f"median {statistics.median(times) * 1000 if times else 0:.0f} ms, p95 {p95:.0f} ms "
-        f"({args.workers} gunicorn workers x {args.threads} threads)"
+        f"{args.learners} learners x {len(lessons)} lessons, each read and marked read "
+        f"({args.workers} gunicorn workers x {args.threads} threads); {expected} requests expected"
+    )
+    print(
+        # A learner whose page came without its form stops there: its missing requests count too.
+        f"classroom_sqlite: errors {failures + expected - len(results)} of {expected} "
+        f"(goal {GOAL_FAILURES}), "
+        f"median {median:.0f}ms, p95 {_percentile(times, 0.95) * 1000:.0f}ms"
     )
     return 0 if failures <= GOAL_FAILURES and len(results) == expected else 1
 
