@@ -162,7 +162,13 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with _database(args.database) as (url, description):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings", "DATABASE_URL": url}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
+            "DATABASE_URL": url,
+            # As production (lms/settings/production.py): each app thread keeps its connection.
+            "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
+        }
         os.environ.update(env)
         print(f"Preparing {description} …", flush=True)
         token, numbers = _prepare()

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, ValidationError
@@ -251,3 +252,17 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
         "valid_until": status.valid_through,
         "serial": status.attestation.serial if status.attestation else None,
     }
+
+
+def urls():
+    """The API's URL patterns, outside the request-wide transaction (``ATOMIC_REQUESTS``).
+
+    A status call only reads, then appends its ``attestation.looked_up`` event, which opens a
+    transaction of its own (``audit.services.audit_record``). Inside a request-wide transaction
+    the audit chain's lock would be held from that append until the whole reply was built and
+    committed, and every call waited for the one before it; on its own, the lock is held only
+    for the append."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        transaction.non_atomic_requests(pattern.callback)
+    return patterns, app_name, namespace

@@ -5,15 +5,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates import api as status_api
 from certificates import views as certificate_views
-from certificates.api import api as status_api
 
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # The attestation status API for pharmacy and hospital systems (docs at /api/v1/docs).
-    path("api/v1/", status_api.urls),
+    path("api/v1/", status_api.urls()),
     # The QR code's target: language from the browser; /nb/ and /en/ forms are below.
     path("verify/<str:code>/", certificate_views.verify, name="verify_public"),
     # Wagtail's admin login (WAGTAILADMIN_LOGIN_URL): staff sign in through the same allauth login

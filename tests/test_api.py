@@ -548,3 +548,11 @@ def test_other_methods_are_not_allowed(client, raw_token, method):
         f"{URL}?hpr=1234567&programme=testmed", HTTP_AUTHORIZATION=f"Bearer {raw_token}"
     )
     assert response.status_code == 405
+
+
+def test_a_status_call_is_not_wrapped_in_the_request_wide_transaction():
+    """Its audit event takes the chain's lock in a transaction of its own: inside the request's,
+    the lock would be held until the reply was built, and calls would queue behind each other."""
+    from django.urls import resolve
+
+    assert resolve(URL).func._non_atomic_requests == {"default"}
