@@ -56,32 +56,27 @@ class StaffIdleTimeoutMiddleware:
                 )
                 return redirect_to_login(request.get_full_path())
             due = last_seen is None or now - last_seen > WRITE_EVERY_SECONDS
-            if due and not request.path.startswith(NOT_ACTIVITY):
+            if due and not request.path_info.startswith(NOT_ACTIVITY):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 
 MFA_NEXT = "lms_mfa_next"
-MFA_ENROLLED = "lms_mfa_enrolled"
 MFA_GUARDED = ("/admin/", "/documents/")
 MFA_OPEN = ("/admin/login/",)  # hands over to allauth's sign-in
 
 
-def _mfa_enrolled(request, user) -> bool:
-    """Has this staff member an authenticator app (or a passkey)? Remembered in the session once
-    true: a staff member cannot remove their last authenticator (``lms.adapters.MFAAdapter``)."""
-    if request.session.get(MFA_ENROLLED) == user.pk:
-        return True
-    if is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]):
-        request.session[MFA_ENROLLED] = user.pk
-        return True
-    return False
+def _mfa_enrolled(user) -> bool:
+    """Has this staff member an authenticator app (or a passkey)? Asked on every admin request (one
+    small query), not remembered in the session: ``reset_two_factor`` removes them, and a browser
+    still signed in must then be sent to enrolment too."""
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
 
 
 def staff_enrolled(request) -> bool:
     """Is the signed-in user staff with two-factor authentication set up?"""
     user = getattr(request, "user", None)
-    return user is not None and _is_staff(user) and _mfa_enrolled(request, user)
+    return user is not None and _is_staff(user) and _mfa_enrolled(user)
 
 
 class StaffMFARequiredMiddleware:
@@ -99,10 +94,12 @@ class StaffMFARequiredMiddleware:
         user = getattr(request, "user", None)
         if (
             user is not None
-            and request.path.startswith(MFA_GUARDED)
-            and not request.path.startswith(MFA_OPEN)
+            # path_info: the path the URL resolver matches, without the prefix the site is mounted
+            # under (SCRIPT_NAME), which would otherwise let "/prefix/admin/" pass unguarded.
+            and request.path_info.startswith(MFA_GUARDED)
+            and not request.path_info.startswith(MFA_OPEN)
             and _is_staff(user)
-            and not _mfa_enrolled(request, user)
+            and not _mfa_enrolled(user)
         ):
             if request.method == "GET":
                 request.session[MFA_NEXT] = request.get_full_path()

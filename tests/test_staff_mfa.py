@@ -199,6 +199,8 @@ def test_setting_up_and_resetting_two_factor_authentication_is_in_the_audit_trai
     assert cleared.payload["reason"] == "Lost phone, ticket 4711"
     assert "totp" in cleared.payload["types"]
 
+    assert cleared.payload["sessions_ended"] == 1
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")  # that browser is signed out
     other = Client()
     other.force_login(User.objects.get(pk=editor.pk))
     assert other.get("/admin/", HTTP_ACCEPT_LANGUAGE="en")["Location"] == ACTIVATE  # set it up again
