@@ -220,7 +220,7 @@ def test_the_withdraw_action_is_not_offered_to_an_editor_without_the_permission(
     medical = Group.objects.get(name=roles.MEDICAL_AFFAIRS)
     editors_only = Group.objects.create(name="Editors without withdraw")
     editors_only.permissions.set(medical.permissions.exclude(codename="withdraw_content"))
-    user = factories.UserFactory()
+    user = factories.StaffFactory()  # staff, with a second factor
     user.groups.add(editors_only)
     client.force_login(user)
     response = client.get(question_edit_url(bank[0]))
