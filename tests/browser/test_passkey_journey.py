@@ -6,7 +6,7 @@ from allauth.mfa.models import Authenticator
 
 from tests import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_staff_add_a_security_key_and_sign_in_with_it(in_browser, axe_check, settings):
