@@ -1,3 +1,4 @@
+from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +78,13 @@ class PrescriberSignupForm(forms.Form):
 
     def signup(self, request, user):
         """Called by allauth after the user is saved; the adapter already stored our fields."""
+
+
+class TwoFactorCodeForm(AuthenticateForm):
+    """allauth's sign-in code form, saying that a recovery code works too (``MFA_FORMS``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _(
+            "The six digits your authenticator app shows now, or one of your recovery codes."
+        )

@@ -102,6 +102,8 @@ def test_sign_in_asks_an_enrolled_staff_member_for_a_code(client):
     assert response["Location"] == AUTHENTICATE
     assert signed_in_as(client) is None
 
+    page = client.get(AUTHENTICATE).content.decode()
+    assert "or one of your recovery codes" in page  # the way in without the phone is named
     refused = client.post(AUTHENTICATE, {"code": "123456"})
     assert refused.status_code == 200
     assert "Incorrect code" in refused.content.decode()

@@ -287,6 +287,7 @@ STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "3
 # protection): in production the shared Redis.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ADAPTER = "lms.adapters.MFAAdapter"
+MFA_FORMS = {"authenticate": "lms.forms.TwoFactorCodeForm"}
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Prescriber training")
 
 # No third-party requests from any page: no Gravatar avatars in the admin.
