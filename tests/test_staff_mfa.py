@@ -214,3 +214,10 @@ def test_resetting_an_account_without_two_factor_authentication_says_so():
     editor = factories.MedicalAffairsFactory(mfa=False)
     with pytest.raises(CommandError, match="no two-factor authentication"):
         call_command("reset_two_factor", editor.email, reason="test")
+
+
+def test_the_admin_account_page_links_to_two_factor_settings(client):
+    editor = factories.MedicalAffairsFactory()
+    client.force_login(editor)
+    page = client.get("/admin/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'href="/\w\w/accounts/2fa/"[^>]*>\s*(Two-factor authentication|Tofaktorautentisering)', page)
