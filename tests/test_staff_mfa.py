@@ -220,4 +220,5 @@ def test_the_admin_account_page_links_to_two_factor_settings(client):
     editor = factories.MedicalAffairsFactory()
     client.force_login(editor)
     page = client.get("/admin/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert re.search(r'href="/\w\w/accounts/2fa/"[^>]*>\s*(Two-factor authentication|Tofaktorautentisering)', page)
+    link = r'href="/\w\w/accounts/2fa/"[^>]*>\s*(Two-factor authentication|Tofaktorautentisering)'
+    assert re.search(link, page)
