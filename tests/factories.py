@@ -17,6 +17,17 @@ from lms.models import User
 from quizzes.models import Option, Question, Topic
 
 PASSWORD = "correct-horse-battery-staple"
+# A prescriber's sign-up form that passes (copy it to change a field: {**SIGNUP_FORM, ...}).
+SIGNUP_FORM = {
+    "full_name": "Ola Nordmann",
+    "email": "ola@example.no",
+    "profession": "physician",
+    "profession_other": "",
+    "hpr_number": "9876543",
+    "workplace": "St. Olavs hospital",
+    "password1": "Sikkert-passord-2026",
+    "password2": "Sikkert-passord-2026",
+}
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -271,3 +282,20 @@ def translate_bank(questions, programme_page, *, skip=()):
         translation_adopt(Question.objects.get(pk=question.pk), Question.objects.get(pk=copy.pk))
         made.append(copy)
     return made
+
+
+def url_pattern_texts() -> list[str]:
+    """Every URL pattern of the project as text (``"nb/attestations/<int:pk>/pdf/"``), nested
+    resolvers walked through, parameters left unfilled: for tests that generate their requests
+    from the URL configuration."""
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            text = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, text)
+            else:
+                yield text
+
+    return list(walk(get_resolver().url_patterns, ""))

@@ -11,16 +11,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-SIGNUP = {
-    "full_name": "Ola Nordmann",
-    "email": "ola@example.no",
-    "profession": "physician",
-    "profession_other": "",
-    "hpr_number": "9876543",
-    "workplace": "St. Olavs hospital",
-    "password1": "Sikkert-passord-2026",
-    "password2": "Sikkert-passord-2026",
-}
+SIGNUP = factories.SIGNUP_FORM
 
 
 def field_errors(response) -> list[str]:

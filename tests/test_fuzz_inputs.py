@@ -217,16 +217,7 @@ def _programme_with_bank():
 # --- Sign-up --------------------------------------------------------------------------------
 
 SIGNUP = "/en/accounts/signup/"
-SIGNUP_VALID = {
-    "full_name": "Ola Nordmann",
-    "email": "ola@example.no",
-    "profession": "physician",
-    "profession_other": "",
-    "hpr_number": "9876543",
-    "workplace": "St. Olavs hospital",
-    "password1": "Sikkert-passord-2026",
-    "password2": "Sikkert-passord-2026",
-}
+SIGNUP_VALID = factories.SIGNUP_FORM
 SIGNUP_FIELDS = list(SIGNUP_VALID)
 
 not_digits = st.text(min_size=1, max_size=20).filter(

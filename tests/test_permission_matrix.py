@@ -110,8 +110,6 @@ def _admin_urls() -> list[str]:
     visitor without admin access before it looks anything up)."""
     import re
 
-    from django.urls import URLResolver, get_resolver
-
     filled = {
         "int": "1",
         "str": "x",
@@ -120,16 +118,8 @@ def _admin_urls() -> list[str]:
         "path": "x",
     }
 
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            text = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, text)
-            else:
-                yield text
-
     urls = set()
-    for text in walk(get_resolver().url_patterns, ""):
+    for text in factories.url_pattern_texts():
         if not text.startswith("admin/"):
             continue
         text = re.sub(r"<(?:(\w+):)?\w+>", lambda m: filled[m.group(1) or "str"], text)

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.core import mail, serializers
 from django.forms import modelform_factory
 from django.test import Client
-from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from django.utils import translation
 from django.utils.html import escape
 
@@ -53,16 +53,7 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-SIGNUP = {
-    "full_name": "Ola Nordmann",
-    "email": "ola@example.no",
-    "profession": "physician",
-    "profession_other": "",
-    "hpr_number": "9876543",
-    "workplace": "St. Olavs hospital",
-    "password1": "Sikkert-passord-2026",
-    "password2": "Sikkert-passord-2026",
-}
+SIGNUP = factories.SIGNUP_FORM
 
 
 def _signup_data(**changes) -> dict:
@@ -413,16 +404,8 @@ def _site_urls(values: dict) -> list[str]:
     """Every URL pattern outside the admin, its parameters filled from ``values`` by name (or by
     converter), so that each request would reach real objects were it not refused."""
 
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            text = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, text)
-            else:
-                yield text
-
     urls = set()
-    for text in walk(get_resolver().url_patterns, ""):
+    for text in factories.url_pattern_texts():
         if text.startswith(("admin/", "nb/admin/", "en/admin/")) and not text.endswith("admin/login/"):
             continue  # the admin: tests/test_permission_matrix.py
         text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), text)
