@@ -51,3 +51,30 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("The audit trail is append-only: rows cannot be deleted.")
+
+
+class QueuedAuditEvent(models.Model):
+    """An event recorded without waiting for the chain (``audit.services.audit_record_queued``).
+
+    High-volume lookups (the status API) would otherwise wait for one another on the chain's
+    lock. ``audit.services.audit_chain_queued`` moves queued events into the trail in the order
+    they were recorded; every write to the trail and every reading of it does that first, so the
+    trail as anyone reads it holds them. Not part of the trail itself: rows are deleted once chained.
+    """
+
+    occurred_at = models.DateTimeField()
+    action = models.CharField(max_length=64)
+    actor_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=255, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=255, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event waiting to be chained")
+        verbose_name_plural = _("audit events waiting to be chained")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"queued #{self.pk} {self.action} {self.object_label}".strip()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from . import chain
 from .models import AuditEvent
+from .services import audit_chain_queued
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ def audit_chain_verify(*, batch: int = 2000, anchor: str = "") -> ChainCheck:
     hash. Names the first row that does not (a changed row, or the row after one deleted).
     Rows cut off the end leave no break in the chain: ``anchor``, a hash noted earlier (e.g.
     ``last_hash`` of an earlier check), must then still be found among the verified rows."""
+    audit_chain_queued()
     previous = chain.GENESIS
     checked = 0
     last_id, found = None, False
@@ -42,4 +44,5 @@ def audit_chain_verify(*, batch: int = 2000, anchor: str = "") -> ChainCheck:
 
 def events_for(*, object_type: str, object_id) -> list:
     """The history of one object, oldest first."""
+    audit_chain_queued()
     return list(AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("pk"))

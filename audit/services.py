@@ -1,13 +1,16 @@
-"""Writing the audit trail: ``audit_record``, called by every app in the transaction of the event."""
+"""Writing the audit trail: ``audit_record``, called by every app in the transaction of the event;
+``audit_record_queued`` for high-volume lookups that must not wait for the chain's lock."""
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from . import chain
-from .models import AuditEvent
+from .models import AuditEvent, QueuedAuditEvent
 
 # pg_advisory_xact_lock key: one writer at a time extends the chain (held to the commit).
 _CHAIN_LOCK = 0x61756469  # "audi"
+# Queued events chained per statement.
+_CHAIN_BATCH = 500
 
 
 def _label(obj) -> str:
@@ -23,6 +26,67 @@ def _actor(actor) -> tuple:
     return actor.pk, label[:255]
 
 
+def _fields(action, *, actor, obj, payload, object_type, object_id, object_label, now) -> dict:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or _label(obj)
+    actor_id, actor_label = _actor(actor)
+    return {
+        "occurred_at": now or timezone.now(),
+        "action": action,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "object_label": object_label[:255],
+        "payload": chain.normalised_payload(payload),
+    }
+
+
+def _chain_head() -> str:
+    """Take the chain's lock (PostgreSQL; SQLite's write lock serialises writers anyway) and
+    return the last row's hash. Call inside a transaction: the lock is held to its end."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first() or chain.GENESIS
+
+
+def _chained(fields: dict, previous: str) -> AuditEvent:
+    event = AuditEvent(**fields, previous_hash=previous)
+    event.hash = chain.hash_of(event)
+    return event
+
+
+def _chain_queued_locked(previous: str) -> str:
+    """Move every queued event into the trail, oldest first; returns the new last hash."""
+    while True:
+        queued = list(QueuedAuditEvent.objects.order_by("pk")[:_CHAIN_BATCH])
+        if not queued:
+            return previous
+        events = []
+        for row in queued:
+            fields = {name: getattr(row, name) for name in _FIELD_NAMES}
+            event = _chained(fields, previous)
+            previous = event.hash
+            events.append(event)
+        AuditEvent.objects.bulk_create(events)
+        QueuedAuditEvent.objects.filter(pk__in=[row.pk for row in queued]).delete()
+
+
+_FIELD_NAMES = (
+    "occurred_at",
+    "action",
+    "actor_id",
+    "actor_label",
+    "object_type",
+    "object_id",
+    "object_label",
+    "payload",
+)
+
+
 def audit_record(
     action: str,
     *,
@@ -34,35 +98,69 @@ def audit_record(
     object_label: str = "",
     now=None,
 ) -> AuditEvent:
-    """Append one event to the trail, chained to the last one.
+    """Append one event to the trail, chained to the last one (after any queued events).
 
     Call it inside the transaction that makes the change: the event is written if and only if the
     change is. ``obj`` (a model instance) gives the object's type, id and label; or pass them.
     """
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-        object_label = object_label or _label(obj)
-    actor_id, actor_label = _actor(actor)
-    payload = chain.normalised_payload(payload)
-    occurred_at = now or timezone.now()
+    fields = _fields(
+        action,
+        actor=actor,
+        obj=obj,
+        payload=payload,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label,
+        now=now,
+    )
     # No savepoint: the event belongs to the caller's transaction (or opens its own).
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        previous = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first() or chain.GENESIS
-        event = AuditEvent(
-            occurred_at=occurred_at,
-            action=action,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_label=object_label[:255],
-            payload=payload,
-            previous_hash=previous,
-        )
-        event.hash = chain.hash_of(event)
+        previous = _chain_queued_locked(_chain_head())
+        event = _chained(fields, previous)
         event.save()
     return event
+
+
+def audit_record_queued(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    payload=None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    now=None,
+) -> None:
+    """Record an event without waiting for the chain's lock: one insert, chained later (by the
+    next ``audit_record`` or ``audit_chain_queued``) in the order recorded, with its own time.
+
+    For lookups that many callers make at once and that change nothing (the status API):
+    through ``audit_record`` each call would wait for every other to commit. Same arguments."""
+    QueuedAuditEvent.objects.create(
+        **_fields(
+            action,
+            actor=actor,
+            obj=obj,
+            payload=payload,
+            object_type=object_type,
+            object_id=object_id,
+            object_label=object_label,
+            now=now,
+        )
+    )
+
+
+def audit_chain_queued() -> None:
+    """Chain every queued event now. Whoever reads the trail calls this first (``audit_trail``,
+    ``audit.selectors``), so what they read holds every event recorded before."""
+    if not QueuedAuditEvent.objects.exists():
+        return
+    with transaction.atomic(savepoint=False):
+        _chain_queued_locked(_chain_head())
+
+
+def audit_trail():
+    """Every event of the trail (a queryset), queued ones chained first."""
+    audit_chain_queued()
+    return AuditEvent.objects.all()

@@ -19,9 +19,8 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
-from wagtail.models import Locale
 
-from courses.selectors import programme_for_slug
+from courses.selectors import programme_key_for_slug
 from lms.identity import hpr_canonical
 
 from . import selectors, services
@@ -201,15 +200,6 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
     return response
 
 
-def _programme(slug: str):
-    """The live programme with this slug in the default language, or None."""
-    try:
-        locale = Locale.get_default()
-    except Locale.DoesNotExist:
-        return None
-    return programme_for_slug(slug=slug, locale=locale)
-
-
 @api.get(
     "/attestations/status",
     auth=ApiTokenAuth(),
@@ -221,8 +211,8 @@ def _programme(slug: str):
 def attestation_status(request: HttpRequest, response: HttpResponse, query: Query[StatusQuery]):
     """May this prescriber initiate treatment under this programme? `valid` is the only yes."""
     response["Cache-Control"] = "no-store"
-    programme = _programme(query.programme)
-    if programme is None:
+    programme_key = programme_key_for_slug(slug=query.programme)
+    if programme_key is None:
         return _bad_request(
             request,
             [
@@ -234,9 +224,8 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
             ],
         )
     # ``query.hpr`` is already canonical (``_hpr``); the selector canonicalises again for other callers.
-    status = selectors.attestation_status_for_hpr(hpr_number=query.hpr, programme=programme)
-    services.attestation_access_record(
-        action="attestation.looked_up",
+    status = selectors.attestation_status_for_hpr(hpr_number=query.hpr, programme_key=programme_key)
+    services.attestation_lookup_record(
         attestation=status.attestation,
         payload={
             "token": request.auth.name,
@@ -255,13 +244,10 @@ def attestation_status(request: HttpRequest, response: HttpResponse, query: Quer
 
 
 def urls():
-    """The API's URL patterns, outside the request-wide transaction (``ATOMIC_REQUESTS``).
-
-    A status call only reads, then appends its ``attestation.looked_up`` event, which opens a
-    transaction of its own (``audit.services.audit_record``). Inside a request-wide transaction
-    the audit chain's lock would be held from that append until the whole reply was built and
-    committed, and every call waited for the one before it; on its own, the lock is held only
-    for the append."""
+    """The API's URL patterns, outside the request-wide transaction (``ATOMIC_REQUESTS``): a
+    status call only reads, then queues its ``attestation.looked_up`` event in one insert
+    (``services.attestation_lookup_record``); a transaction around it would only cost two more
+    round trips."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         transaction.non_atomic_requests(pattern.callback)

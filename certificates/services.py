@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_queued
 from courses.models import ProgrammePage
 from courses.selectors import (
     first_material_change_after,
@@ -271,13 +271,25 @@ def attestations_require_renewal(*, change, now=None) -> int:
 
 
 def attestation_access_record(*, action: str, attestation=None, actor=None, payload=None) -> None:
-    """Record in the audit trail that an attestation was downloaded (``attestation.downloaded``),
-    verified on the public page (``attestation.verified``) or looked up through the API
-    (``attestation.looked_up``), in the transaction of the request."""
+    """Record in the audit trail that an attestation was downloaded (``attestation.downloaded``)
+    or verified on the public page (``attestation.verified``), in the transaction of the request."""
     if attestation is not None:
         audit_record(action, actor=actor, obj=attestation, payload=payload)
     else:
         audit_record(action, actor=actor, object_type=Attestation._meta.label_lower, payload=payload)
+
+
+def attestation_lookup_record(*, attestation=None, payload=None) -> None:
+    """Record a status API lookup (``attestation.looked_up``) without waiting for the audit
+    chain (``audit.services.audit_record_queued``): pharmacy systems ask many times a second,
+    and each lookup would otherwise wait for every other to be chained and committed. The event
+    is in the trail before anyone reads the trail."""
+    if attestation is not None:
+        audit_record_queued("attestation.looked_up", obj=attestation, payload=payload)
+    else:
+        audit_record_queued(
+            "attestation.looked_up", object_type=Attestation._meta.label_lower, payload=payload
+        )
 
 
 # The treatment gate ---------------------------------------------------------------------

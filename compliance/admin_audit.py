@@ -16,6 +16,7 @@ from wagtail.admin.views import generic
 from audit import chain
 from audit.labels import action_label
 from audit.models import AuditEvent
+from audit.services import audit_chain_queued
 from certificates.admin_attestations import ReadOnlyModelViewSet
 
 from .views import RecordedExportMixin
@@ -42,6 +43,10 @@ class AuditEventFilterSet(WagtailFilterSet):
 
 class AuditEventIndexView(RecordedExportMixin, generic.IndexView):
     export_register = "audit-trail"
+
+    def get_base_queryset(self):
+        audit_chain_queued()  # the list and its exports hold every event recorded so far
+        return super().get_base_queryset()
 
     def to_row_dict(self, item):
         """The time and the details exactly as the chain hashes them (UTC with microseconds,

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
-from audit.models import AuditEvent
+from audit.services import audit_trail
 from certificates import selectors as certificate_selectors
 from certificates.models import Attestation, TreatmentInitiation
 from courses.models import LessonProgress, ProgrammePage
@@ -171,7 +171,7 @@ def prescriber_events(*, user, attempt_ids, attestation_ids, limit=EVENTS_SHOWN)
     for object_type, ids in own:
         if ids:
             about |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
-    events = AuditEvent.objects.filter(about).order_by("-pk")
+    events = audit_trail().filter(about).order_by("-pk")
     return list(events[:limit]), events.count()
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, Q
 
-from audit.models import AuditEvent
+from audit.services import audit_trail
 from certificates import selectors as certificate_selectors
 from certificates.models import Attestation, TreatmentInitiation
 from courses.models import LessonOpened, LessonProgress, ProgrammePage
@@ -53,7 +53,7 @@ def prescriber_data(*, user) -> dict:
     for object_type, ids in own:
         if ids:
             about |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
-    events = AuditEvent.objects.filter(about).order_by("pk")
+    events = audit_trail().filter(about).order_by("pk")
     return {
         "format_version": FORMAT_VERSION,
         "profile": {

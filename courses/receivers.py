@@ -1,12 +1,14 @@
 """Where the courses app listens to Wagtail: a published revision may carry a declared change."""
 
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from wagtail.signals import published, task_approved, task_rejected
+from wagtail.signals import page_unpublished, post_page_move, published, task_approved, task_rejected
 
 from audit.services import audit_record
 
 from . import services
-from .models import ContentChange
+from .models import ContentChange, ProgrammePage
+from .selectors import programme_keys_forget
 
 
 # Wagtail sends ``published`` for every model with drafts, pages included (``page_published`` is
@@ -81,3 +83,12 @@ def translations_follow_their_source(sender, instance, **kwargs):
             )
 
     transaction.on_commit(bring_in_step)
+
+
+@receiver(published, dispatch_uid="courses.programme_keys_published")
+@receiver(page_unpublished, dispatch_uid="courses.programme_keys_unpublished")
+@receiver(post_page_move, dispatch_uid="courses.programme_keys_moved")
+@receiver(post_delete, sender=ProgrammePage, dispatch_uid="courses.programme_keys_deleted")
+def programme_keys_changed(sender, instance, **kwargs):
+    if isinstance(instance, ProgrammePage) or getattr(instance, "specific_class", None) is ProgrammePage:
+        programme_keys_forget()

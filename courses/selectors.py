@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import DraftStateMixin, Locale, Page, WorkflowState
 
 from .models import ContentChange, LessonOpened, LessonPage, LessonProgress, ProgrammePage
@@ -304,6 +308,34 @@ def lesson_position(*, user, lesson: LessonPage) -> LessonPosition | None:
 
 def programme_for_slug(*, slug: str, locale) -> ProgrammePage | None:
     return ProgrammePage.objects.live().filter(slug=slug, locale=locale).first()
+
+
+# Slug -> translation key of every live programme in the default language, kept in the shared
+# cache: the status API asks on every call, and the answer changes only when a programme is
+# published, unpublished, moved or deleted (``courses.receivers`` forgets it then; at worst an
+# entry lives this long).
+_PROGRAMME_KEYS = "courses:live-programme-keys"
+_PROGRAMME_KEYS_SECONDS = 30
+
+
+def programme_key_for_slug(*, slug: str):
+    """The translation key of the live programme with this slug in the default language (the one
+    whose address other systems use), or None: one cache read, no page object (the status API)."""
+    keys = cache.get(_PROGRAMME_KEYS)
+    if keys is None or slug not in keys:  # a slug not known yet may be a programme just published
+        keys = dict(
+            ProgrammePage.objects.live()
+            .filter(locale__language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+            .values_list("slug", "translation_key")
+        )
+        cache.set(_PROGRAMME_KEYS, keys, _PROGRAMME_KEYS_SECONDS)
+    return keys.get(slug)
+
+
+def programme_keys_forget() -> None:
+    """A programme went live, off line, moved or was deleted: read the keys afresh once this
+    transaction commits (not before, or a reader could cache what is about to change)."""
+    transaction.on_commit(lambda: cache.delete(_PROGRAMME_KEYS))
 
 
 def programme_in_language(*, programme: ProgrammePage, language_code: str) -> ProgrammePage:

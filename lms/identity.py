@@ -68,12 +68,16 @@ def hpr_is_verified(user) -> bool:
 def hpr_account(hpr_number: str):
     """The account an HPR number (canonical form) stands for: the one that has it confirmed, else
     the earliest that claimed it (whose status then says its number is not confirmed)."""
+    return hpr_accounts(hpr_number).first()
+
+
+def hpr_accounts(hpr_number: str):
+    """Every account that typed this HPR number (canonical form), the one it stands for first
+    (``hpr_account``): a queryset, for callers that look up more in the same query."""
     from .models import User
 
-    return (
-        User.objects.filter(hpr_number=hpr_number)
-        .order_by(F("hpr_verified_at").asc(nulls_last=True), "date_joined", "pk")
-        .first()
+    return User.objects.filter(hpr_number=hpr_number).order_by(
+        F("hpr_verified_at").asc(nulls_last=True), "date_joined", "pk"
     )
 
 

@@ -16,8 +16,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from audit.models import QueuedAuditEvent
+from audit.services import audit_trail
 from certificates import services as certificate_services
 from certificates.models import ApiToken, Attestation
+from courses.models import ProgrammePage
 from quizzes import services as quiz_services
 from tests import factories
 
@@ -180,12 +183,36 @@ def test_an_unknown_programme_gets_400_naming_the_programme(api, programme):
     ]
 
 
-def test_a_programme_only_in_another_language_or_unpublished_is_unknown(api, programme):
+def test_a_programme_only_in_another_language_or_unpublished_is_unknown(
+    api, programme, django_capture_on_commit_callbacks
+):
     english = factories.programme(code="en", slug="testmed-en", source=programme)
     assert api(f"hpr=1234567&programme={english.slug}").json()["errors"][0]["code"] == "unknown_programme"
+    assert api(f"hpr=1234567&programme={programme.slug}").json()["status"] == "none"
 
-    programme.unpublish()
+    # The programme keys are cached: unpublishing forgets them once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        programme.unpublish()
     assert api(f"hpr=1234567&programme={programme.slug}").json()["errors"][0]["code"] == "unknown_programme"
+
+
+def test_a_programme_published_moved_or_deleted_is_seen_at_once(
+    api, programme, django_capture_on_commit_callbacks
+):
+    assert api("hpr=1234567&programme=testmed-2").json()["errors"][0]["code"] == "unknown_programme"
+    second = factories.programme(code="nb", slug="testmed-2")
+    # A slug the cached keys do not know is looked up again, so a new programme answers at once.
+    assert api("hpr=1234567&programme=testmed-2").json()["status"] == "none"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second.slug = "testmed-renamed"
+        second.save_revision().publish()
+    assert api("hpr=1234567&programme=testmed-2").json()["errors"][0]["code"] == "unknown_programme"
+    assert api("hpr=1234567&programme=testmed-renamed").json()["status"] == "none"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ProgrammePage.objects.get(pk=second.pk).delete()
+    assert api("hpr=1234567&programme=testmed-renamed").json()["errors"][0]["code"] == "unknown_programme"
 
 
 # Answers -------------------------------------------------------------------------------------
@@ -289,6 +316,27 @@ def test_an_attestation_for_one_programme_says_nothing_about_another(
     other = factories.programme(slug="othermed")
     response = api(f"hpr={ready_prescriber.hpr_number}&programme={other.slug}")
     assert response.json()["status"] == "none"
+
+
+def test_a_call_costs_three_queries_and_never_waits_for_the_audit_chain(
+    api, ready_prescriber, programme_with_bank, django_assert_num_queries
+):
+    """Token, status (holder and attestation in one query), the queued lookup: the hot path of
+    pharmacy systems asking many times a second. None of them takes the audit chain's lock."""
+    attestation = _pass_quiz(ready_prescriber, programme_with_bank)
+    query = f"hpr={ready_prescriber.hpr_number}&programme={programme_with_bank.slug}"
+    api(query)  # the token's last use and the programme keys are written once
+
+    with django_assert_num_queries(3) as captured:
+        assert api(query).json()["status"] == "valid"
+
+    assert not any(
+        "advisory" in q["sql"] or "audit_auditevent" in q["sql"] for q in captured.captured_queries
+    )
+    assert QueuedAuditEvent.objects.filter(object_id=str(attestation.pk)).count() == 2
+    assert [e.action for e in audit_trail().filter(object_id=str(attestation.pk))].count(
+        "attestation.looked_up"
+    ) == 2
 
 
 # Documentation -------------------------------------------------------------------------------

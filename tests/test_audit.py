@@ -5,9 +5,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit import chain
-from audit.models import AppendOnly, AuditEvent
+from audit.models import AppendOnly, AuditEvent, QueuedAuditEvent
 from audit.selectors import audit_chain_verify
-from audit.services import audit_record
+from audit.services import audit_chain_queued, audit_record, audit_record_queued, audit_trail
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,59 @@ def test_an_event_is_written_only_if_its_transaction_commits():
     with pytest.raises(RuntimeError), transaction.atomic():
         audit_record("attestation.revoked", object_type="certificates.attestation", object_id="1")
         raise RuntimeError("the revocation failed")
+    assert not AuditEvent.objects.exists()
+
+
+def test_queued_events_join_the_chain_in_order_before_anything_recorded_after_them():
+    first = audit_record("account.signed_up", object_type="lms.user", object_id="1")
+    for n in (1, 2):
+        audit_record_queued(
+            "attestation.looked_up",
+            object_type="certificates.attestation",
+            object_id=str(n),
+            payload={"n": n},
+        )
+    assert AuditEvent.objects.count() == 1  # queued, not yet chained
+    later = audit_record("attestation.revoked", object_type="certificates.attestation", object_id="1")
+
+    rows = list(AuditEvent.objects.order_by("pk"))
+    assert [(row.action, row.object_id) for row in rows] == [
+        ("account.signed_up", "1"),
+        ("attestation.looked_up", "1"),
+        ("attestation.looked_up", "2"),
+        ("attestation.revoked", "1"),
+    ]
+    assert rows[1].previous_hash == first.hash and rows[1].payload == {"n": 1}
+    assert AuditEvent.objects.get(pk=later.pk).previous_hash == rows[2].hash
+    assert not QueuedAuditEvent.objects.exists()
+    assert audit_chain_verify().ok
+
+
+def test_whoever_reads_the_trail_reads_the_queued_events_too(client):
+    from django.urls import reverse
+
+    client.force_login(factories.ComplianceFactory())  # (recorded: chains what is queued)
+    audit_record_queued("attestation.looked_up", object_type="certificates.attestation", payload={"n": 1})
+    assert [event.action for event in audit_trail().filter(object_type="certificates.attestation")] == [
+        "attestation.looked_up"
+    ]
+
+    audit_record_queued("attestation.looked_up", object_type="certificates.attestation", payload={"n": 2})
+    assert audit_chain_verify().ok
+    assert AuditEvent.objects.filter(action="attestation.looked_up").count() == 2
+
+    audit_record_queued("attestation.looked_up", object_type="certificates.attestation", payload={"n": 3})
+    export = client.get(reverse("audit_trail:index"), {"export": "csv"})
+    body = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+    assert body.count("attestation.looked_up") == 3
+    assert not QueuedAuditEvent.objects.exists()
+
+
+def test_a_queued_event_is_kept_only_if_its_transaction_commits():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record_queued("attestation.looked_up", object_type="certificates.attestation")
+        raise RuntimeError("the request failed")
+    audit_chain_queued()
     assert not AuditEvent.objects.exists()
 
 

@@ -329,10 +329,12 @@ def test_the_api_answers_identity_unverified_and_reads_the_number_in_any_form(cl
 
 def test_selector_by_hpr_reads_the_canonical_number(held_back, programme_with_bank):
     assert selectors.attestation_status_for_hpr(
-        hpr_number="007654321", programme=programme_with_bank
+        hpr_number="007654321", programme_key=programme_with_bank.translation_key
     ).code == ("identity_unverified")
     assert (
-        selectors.attestation_status_for_hpr(hpr_number="0000000", programme=programme_with_bank).code
+        selectors.attestation_status_for_hpr(
+            hpr_number="0000000", programme_key=programme_with_bank.translation_key
+        ).code
         == "none"
     )
 
