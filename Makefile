@@ -25,6 +25,7 @@ makemessages: install
 
 setup: messages
 	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) create_signing_key
 	$(MANAGE) load_programme
 	$(MANAGE) seed_demo
 

@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "attestation.superseded": _("Attestation replaced by a newer one"),
     "treatment.recorded": _("Treatment initiation recorded"),
     "treatment.refused": _("Treatment initiation refused"),
+    "signing_key.activated": _("Attestation signing key put in use"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "content.submitted": _("Content submitted for review"),

@@ -141,6 +141,9 @@ class AttestationDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     rendered_at = models.DateTimeField()
+    # The key that signed the PDF and its QR code ("" for PDFs made before attestations were signed).
+    signing_kid = models.CharField(max_length=32, blank=True, db_index=True)
+    seal = models.TextField(blank=True, help_text="The QR code's signed payload (AT1:…)")
 
     class Meta:
         verbose_name = _("attestation PDF")
@@ -148,6 +151,28 @@ class AttestationDocument(models.Model):
 
     def __str__(self):
         return f"{self.attestation_id}: {self.sha256[:12]}"
+
+
+class SigningKey(models.Model):
+    """A key that signs (or signed) attestations: its public certificate chain, never the private
+    key (``certificates.signing`` loads that from the environment). Recorded the first time it
+    signs; published while it is the current key or attestations it signed are unexpired."""
+
+    kid = models.CharField(_("key id"), max_length=32, unique=True)
+    signer_name = models.CharField(_("signer"), max_length=255)
+    certificate_chain = models.TextField(_("certificate chain (PEM)"))
+    not_before = models.DateTimeField(_("certificate valid from"))
+    not_after = models.DateTimeField(_("certificate valid until"))
+    first_used_at = models.DateTimeField(_("first used"))
+    retired_at = models.DateTimeField(_("replaced by a newer key"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        ordering = ["-first_used_at"]
+
+    def __str__(self):
+        return f"{self.kid} ({self.signer_name})"
 
 
 class SerialCounter(models.Model):

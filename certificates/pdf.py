@@ -7,6 +7,7 @@ to whatever the machine has installed.
 """
 
 import datetime
+import io
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -19,7 +20,9 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from courses.selectors import programme_in_language
+from courses.selectors import programme_in_default_locale, programme_in_language
+
+from . import seal, signing
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
 
@@ -46,26 +49,41 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 def verification_url(attestation) -> str:
-    """The public verification URL of this attestation (the QR code's text)."""
+    """The public verification URL of this attestation (printed under the QR code)."""
     path = reverse("verify_public", kwargs={"code": attestation.verification_code})
     return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def qr_url(attestation, seal_text: str) -> str:
+    """The QR code's text: the verification URL, its fragment the signed payload."""
+    return f"{verification_url(attestation)}#{seal.url_fragment(seal_text)}"
 
 
 def qr_svg(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=4, dark="#111111")
 
 
-def attestation_html(attestation) -> str:
-    url = verification_url(attestation)
+def attestation_seal(attestation, material) -> str:
+    """The QR code's signed payload (``certificates.seal``), in the programme's default language slug."""
+    programme = programme_in_default_locale(programme=attestation.programme)
+    claims = seal.claims_of(attestation, programme_slug=programme.slug)
+    return seal.seal(claims, private_key=material.private_key, kid=signing.kid_bytes(material.certificate))
+
+
+def attestation_html(attestation, *, seal_text: str, material) -> str:
     programme = programme_in_language(programme=attestation.programme, language_code=attestation.language)
     with translation.override(attestation.language):
         return render_to_string(
             "certificates/attestation_pdf.html",
             {
                 "attestation": attestation,
-                "verification_url": url,
+                "verification_url": verification_url(attestation),
                 "verify_form_url": f"{settings.PUBLIC_BASE_URL}{reverse('certificates:verify_form')}",
-                "qr_svg": qr_svg(url),
+                "keys_url": f"{settings.PUBLIC_BASE_URL}{reverse('attestation_keys')}",
+                "qr_svg": qr_svg(qr_url(attestation, seal_text)),
+                "seal": seal_text,
+                "signer": material.signer_name,
+                "kid": material.kid,
                 "issued_on": timezone.localtime(attestation.issued_at).date(),
                 "source_title": programme.source_title,
                 "source_date": programme.source_date,
@@ -83,5 +101,54 @@ def render_html_to_pdf(html: str, *, identifier: bytes) -> bytes:
         raise RenderError(f"{error} ({error.__cause__})") from error
 
 
-def render_attestation_pdf(attestation) -> bytes:
-    return render_html_to_pdf(attestation_html(attestation), identifier=attestation.serial.encode())
+def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> bytes:
+    """Sign a rendered PDF, PAdES baseline B-B (B-T with a timestamp when
+    ``ATTESTATION_TSA_URL`` names a timestamp service), as an incremental update: the PDF/A-3u
+    document WeasyPrint wrote stays as it was, the signature covers all of it."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(material.certificate.public_bytes(der)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            material.private_key.private_bytes(
+                der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        cert_registry=SimpleCertificateStore.from_certs(
+            [asn1_x509.Certificate.load(c.public_bytes(der)) for c in material.chain[1:]]
+        ),
+    )
+    tsa_url = getattr(settings, "ATTESTATION_TSA_URL", "")
+    metadata = signers.PdfSignatureMetadata(
+        field_name="AttestationSignature",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+        name=material.signer_name,
+        use_pades_lta=False,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(content))
+    output = signers.sign_pdf(
+        writer,
+        metadata,
+        signer=signer,
+        timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
+    )
+    return output.getvalue()
+
+
+def render_attestation_pdf(attestation, material) -> tuple[bytes, str]:
+    """(the signed PDF, the QR code's signed payload)."""
+    seal_text = attestation_seal(attestation, material)
+    html = attestation_html(attestation, seal_text=seal_text, material=material)
+    content = render_html_to_pdf(html, identifier=attestation.serial.encode())
+    with translation.override(attestation.language):
+        reason = translation.gettext("Training attestation %(serial)s") % {"serial": attestation.serial}
+    return sign_pdf(content, material, reason=reason), seal_text

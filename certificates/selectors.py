@@ -20,13 +20,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Subquery, Value, When
+from django.db.models import Case, CharField, Q, Subquery, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lms.identity import hpr_accounts, hpr_canonical, hpr_is_verified, hpr_verified_q
 
-from .models import ApiToken, Attestation, AttestationDocument, TreatmentInitiation
+from . import signing
+from .models import ApiToken, Attestation, AttestationDocument, SigningKey, TreatmentInitiation
 
 VALID = "valid"
 IDENTITY_UNVERIFIED = "identity_unverified"
@@ -500,3 +501,27 @@ def attestations_ready_unannounced(*, older_than, now=None) -> list[int]:
             issued_at__lte=now - older_than,
         ).values_list("pk", flat=True)
     )
+
+
+def published_signing_keys(*, today=None) -> list:
+    """The keys verifiers need: the current one, and every earlier one that signed an attestation
+    not yet past its valid-until date (after that, nobody has a reason to check its signature)."""
+    today = today or timezone.localdate()
+    still_needed = AttestationDocument.objects.filter(attestation__valid_until__gte=today).values(
+        "signing_kid"
+    )
+    return list(
+        SigningKey.objects.filter(Q(retired_at__isnull=True) | Q(kid__in=still_needed)).order_by(
+            "-first_used_at"
+        )
+    )
+
+
+def published_key_set(*, today=None) -> dict:
+    """``/.well-known/attestation-keys.json``: the published keys as a JWK set (RFC 7517)."""
+    return {
+        "keys": [
+            signing.jwk(key.certificate_chain, status="current" if key.retired_at is None else "retired")
+            for key in published_signing_keys(today=today)
+        ]
+    }

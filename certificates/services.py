@@ -27,8 +27,8 @@ from courses.selectors import (
     programme_lessons,
 )
 
-from . import notifications, pdf, selectors
-from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, TreatmentInitiation
+from . import notifications, pdf, selectors, signing
+from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, SigningKey, TreatmentInitiation
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,8 @@ def attestation_render(*, attestation_id: int) -> Attestation:
         )
         return attestation
     try:
-        content = pdf.render_attestation_pdf(attestation)
+        material, key = signing_key_current()
+        content, seal_text = pdf.render_attestation_pdf(attestation, material)
     except Exception as error:
         attestation_render_failed(attestation=attestation, error=error)
         raise
@@ -177,9 +178,11 @@ def attestation_render(*, attestation_id: int) -> Attestation:
         AttestationDocument.objects.create(
             attestation=locked,
             content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=hashlib.sha256(content).hexdigest(),  # of the signed file, as downloaded
             size=len(content),
             rendered_at=timezone.now(),
+            signing_kid=key.kid,
+            seal=seal_text,
         )
         locked.pdf_status = Attestation.PdfStatus.READY
         locked.pdf_attempts += 1
@@ -187,6 +190,36 @@ def attestation_render(*, attestation_id: int) -> Attestation:
         locked.save(update_fields=["pdf_status", "pdf_attempts", "pdf_error"])
         transaction.on_commit(lambda: notifications.attestation_ready(attestation_id=locked.pk), robust=True)
     return locked
+
+
+def signing_key_current() -> tuple:
+    """(the signing material, its ``SigningKey`` record): the configured key, recorded the first
+    time it signs; the key it replaces is marked retired then (and stays published while
+    attestations it signed are unexpired)."""
+    material = signing.configured_material()
+    key = SigningKey.objects.filter(kid=material.kid).first()
+    if key is not None:
+        return material, key
+    now = timezone.now()
+    with transaction.atomic():
+        key, created = SigningKey.objects.get_or_create(
+            kid=material.kid,
+            defaults={
+                "signer_name": material.signer_name[:255],
+                "certificate_chain": signing.chain_pem(material),
+                "not_before": material.certificate.not_valid_before_utc,
+                "not_after": material.certificate.not_valid_after_utc,
+                "first_used_at": now,
+            },
+        )
+        if created:
+            SigningKey.objects.filter(retired_at__isnull=True).exclude(pk=key.pk).update(retired_at=now)
+            audit_record(
+                "signing_key.activated",
+                obj=key,
+                payload={"kid": key.kid, "signer": key.signer_name, "not_after": key.not_after.isoformat()},
+            )
+    return material, key
 
 
 def attestation_render_failed(*, attestation, error) -> Attestation:

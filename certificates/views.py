@@ -1,9 +1,12 @@
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
 from courses import access
@@ -78,7 +81,59 @@ def _verify_result(request, attestation, *, via: str):
     services.attestation_access_record(
         action="attestation.verified", attestation=attestation, payload={"status": status.code, "via": via}
     )
-    return render(request, "certificates/verify.html", {"attestation": attestation, "status": status})
+    return render(
+        request,
+        "certificates/verify.html",
+        {
+            "attestation": attestation,
+            "status": status,
+            "checked_at": timezone.now(),
+            # For the signature check in the browser (static/certificates/verify-seal.js), which
+            # must work with the network gone once the page is open.
+            "published_keys": selectors.published_key_set(),
+        },
+    )
+
+
+@never_cache
+@require_GET
+@ratelimit(key="ip", rate=_verify_rate, block=False, group="verify")
+def verify_status(request, code: str):
+    """Public, JSON: the status now, for the verify page's script once it has checked the QR
+    code's signature offline. The same facts as the verify page, nothing more."""
+    if request.limited:
+        return JsonResponse(
+            {"detail": gettext("Too many look-ups. Wait a minute and try again.")}, status=429
+        )
+    attestation = selectors.attestation_for_code(code=code)
+    if attestation is None:
+        return JsonResponse({"detail": gettext("No attestation has this verification code.")}, status=404)
+    status = selectors.status_of(attestation)
+    services.attestation_access_record(
+        action="attestation.verified",
+        attestation=attestation,
+        payload={"status": status.code, "via": "qr_signature_then_server"},
+    )
+    return JsonResponse(
+        {
+            "serial": attestation.serial,
+            "status": status.code,
+            "label": str(status.label),
+            "reason": str(status.public_reason),
+            "valid_until": status.valid_through.isoformat() if status.valid_through else None,
+            "may_initiate": status.code == selectors.VALID,
+            "checked_at": timezone.now().isoformat(),
+        }
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def attestation_keys(request):
+    """Public: the keys that sign attestations, as a JWK set (``selectors.published_key_set``)."""
+    response = JsonResponse(selectors.published_key_set())
+    response["Access-Control-Allow-Origin"] = "*"  # verifiers on any origin may fetch it
+    return response
 
 
 @never_cache

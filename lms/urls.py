@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/v1/", status_api.urls()),
     # The QR code's target: language from the browser; /nb/ and /en/ forms are below.
     path("verify/<str:code>/", certificate_views.verify, name="verify_public"),
+    # What the verify page asks after checking the QR code's signature in the browser.
+    path("verify/<str:code>/status.json", certificate_views.verify_status, name="verify_status"),
+    # The public keys that sign attestations (PDF and QR code), for verifiers offline.
+    path(".well-known/attestation-keys.json", certificate_views.attestation_keys, name="attestation_keys"),
     # Wagtail's admin login (WAGTAILADMIN_LOGIN_URL): staff sign in through the same allauth login
     # as everybody else; a signed-in user without admin access gets a 403 page, not a redirect loop.
     path("admin/login/", views.admin_login, name="admin_login"),

@@ -1,9 +1,26 @@
+import os
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 
 from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key(tmp_path_factory):
+    """One development signing key for the session, in a folder of its own (processes the
+    tests start, such as a worker, find it through the environment)."""
+    from certificates import signing
+
+    directory = tmp_path_factory.mktemp("signing")
+    signing.create_development_key(directory, organisation="Prescriber training (tests)")
+    os.environ["ATTESTATION_SIGNING_DIR"] = str(directory)
+    settings.ATTESTATION_SIGNING_DIR = directory
+    signing.forget_material()
+    yield directory
 
 
 @pytest.fixture(autouse=True)

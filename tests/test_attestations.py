@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import socket
+from urllib.parse import unquote
 
 import pypdf
 import pypdfium2
@@ -20,7 +21,7 @@ from django.utils import formats, timezone, translation
 from fontTools.ttLib import TTFont
 from wagtail.models import Revision
 
-from certificates import pdf, services, tasks
+from certificates import pdf, services, signing, tasks
 from certificates.models import Attestation, AttestationDocument
 from courses.models import ContentChange, LessonPage, ProgrammePage
 from quizzes import services as quiz_services
@@ -255,7 +256,7 @@ def test_the_database_refuses_a_second_active_attestation_for_the_same_programme
 # Render failures ---------------------------------------------------------------------------
 
 
-def _failing_render(attestation):
+def _failing_render(attestation, material):
     raise RuntimeError("the renderer is down")
 
 
@@ -358,7 +359,7 @@ def test_the_pdf_embeds_only_the_dejavu_fonts_shipped_with_the_project(issued, m
         return original(self, url, headers)
 
     monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", spy)
-    content = pdf.render_attestation_pdf(issued)
+    content, _seal = pdf.render_attestation_pdf(issued, signing.configured_material())
     assert {url.rsplit("/", 1)[-1] for url in fetched} == {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
     assert all(url.startswith(FONT_DIR.as_uri()) for url in fetched)
 
@@ -375,19 +376,32 @@ def test_the_pdf_embeds_only_the_dejavu_fonts_shipped_with_the_project(issued, m
     assert families == {"DejaVu Sans"}
 
 
-def test_the_qr_code_on_the_page_is_the_public_verification_url(issued, client):
+def test_the_qr_code_on_the_page_is_the_verification_url_carrying_the_signed_payload(issued, client):
     document = pypdfium2.PdfDocument(bytes(issued.document.content))
     image = document[0].render(scale=3).to_pil()
     codes = zxingcpp.read_barcodes(image)
-    assert [code.text for code in codes] == [pdf.verification_url(issued)]
-    assert codes[0].text == f"{settings.PUBLIC_BASE_URL}/verify/{issued.verification_code}/"
-    response = client.get(codes[0].text.removeprefix(settings.PUBLIC_BASE_URL), HTTP_ACCEPT_LANGUAGE="en")
+    assert [code.text for code in codes] == [pdf.qr_url(issued, issued.document.seal)]
+    url, fragment = codes[0].text.split("#", 1)
+    assert url == f"{settings.PUBLIC_BASE_URL}/verify/{issued.verification_code}/"
+    assert unquote(fragment) == issued.document.seal and fragment.startswith("AT1:")
+    response = client.get(url.removeprefix(settings.PUBLIC_BASE_URL), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert issued.holder_name in response.content.decode()
 
 
-def test_rendering_the_same_record_again_gives_the_same_bytes(issued):
-    assert pdf.render_attestation_pdf(issued) == bytes(issued.document.content)
+def test_the_signed_file_is_the_same_render_of_the_record_with_a_signature_appended(issued):
+    """Rendering is deterministic (the QR code's signature too, RFC 6979); signing appends an
+    incremental update, so the stored file starts with exactly the document rendered again."""
+    issued = Attestation.objects.get(pk=issued.pk)
+    material = signing.configured_material()
+    seal_text = pdf.attestation_seal(issued, material)
+    assert seal_text == issued.document.seal
+    unsigned = pdf.render_html_to_pdf(
+        pdf.attestation_html(issued, seal_text=seal_text, material=material),
+        identifier=issued.serial.encode(),
+    )
+    stored = bytes(issued.document.content)
+    assert stored.startswith(unsigned) and len(stored) > len(unsigned)
 
 
 # Download ----------------------------------------------------------------------------------

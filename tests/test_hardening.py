@@ -196,6 +196,8 @@ PRODUCTION_ENV = {
     "TRUSTED_PROXY_COUNT": "1",
     "EMAIL_HOST": "smtp.example.no",
     "DEFAULT_FROM_EMAIL": "no-reply@example.no",
+    "ATTESTATION_SIGNING_PKCS12": "/etc/lms/attestation-signing.p12",
+    "ATTESTATION_SIGNING_PASSPHRASE": "from-the-secret-store",
 }
 
 

@@ -253,6 +253,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where people reach the site: links in e-mails and the verification URL in the QR code.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 
+# The key that signs attestations, their PDF (PAdES) and QR code (COSE): certificates/signing.py.
+# A PKCS#12 file and its passphrase, or a PEM key and certificate chain; outside production,
+# the development key that `manage.py create_signing_key` makes under ATTESTATION_SIGNING_DIR.
+ATTESTATION_SIGNING_PKCS12 = os.environ.get("ATTESTATION_SIGNING_PKCS12", "")
+ATTESTATION_SIGNING_KEY = os.environ.get("ATTESTATION_SIGNING_KEY", "")
+ATTESTATION_SIGNING_CERT = os.environ.get("ATTESTATION_SIGNING_CERT", "")
+ATTESTATION_SIGNING_PASSPHRASE = os.environ.get("ATTESTATION_SIGNING_PASSPHRASE", "")
+ATTESTATION_SIGNING_DIR = Path(os.environ.get("ATTESTATION_SIGNING_DIR", BASE_DIR / "var" / "signing"))
+# Outside production, a missing development key is made on first use (as create_signing_key would).
+ATTESTATION_SIGNING_DEV_KEY = True
+# A timestamp service (RFC 3161) makes the PDF signature PAdES B-T instead of B-B.
+ATTESTATION_TSA_URL = os.environ.get("ATTESTATION_TSA_URL", "")
+
 # Behind reverse proxies (a load balancer, nginx): how many of them append to X-Forwarded-For.
 # allauth's rate limits then key on the real client address, not the proxy's (which would lock
 # every user out at once). 0 = no proxy: the connecting address is the client's.

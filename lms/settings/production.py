@@ -2,8 +2,10 @@
 
 Required: SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL (PostgreSQL), REDIS_URL (the
 cache shared by every app process: rate limits), PUBLIC_BASE_URL, WAGTAILADMIN_BASE_URL,
-TRUSTED_PROXY_COUNT (0 when nothing is in front), EMAIL_HOST and DEFAULT_FROM_EMAIL. App processes
-hold no state of their own: sessions live in the database, rate limits in Redis.
+TRUSTED_PROXY_COUNT (0 when nothing is in front), EMAIL_HOST, DEFAULT_FROM_EMAIL and the
+attestation signing key (ATTESTATION_SIGNING_PKCS12, or ATTESTATION_SIGNING_KEY and
+ATTESTATION_SIGNING_CERT). App processes hold no state of their own: sessions live in the database,
+rate limits in Redis.
 """
 
 import os
@@ -42,6 +44,16 @@ DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": required("REDIS_URL")}
 }
+
+# The attestation signing key, from the organisation's PKI (README: "Signed attestations").
+ATTESTATION_SIGNING_DEV_KEY = False
+if not (os.environ.get("ATTESTATION_SIGNING_PKCS12") or os.environ.get("ATTESTATION_SIGNING_KEY")):
+    raise ImproperlyConfigured(
+        "Set ATTESTATION_SIGNING_PKCS12 (with ATTESTATION_SIGNING_PASSPHRASE), or ATTESTATION_SIGNING_KEY "
+        "and ATTESTATION_SIGNING_CERT, for production: attestations are signed with that key."
+    )
+if os.environ.get("ATTESTATION_SIGNING_KEY"):
+    required("ATTESTATION_SIGNING_CERT")
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -1,0 +1,56 @@
+"""Verify an attestation offline: its PDF file or the text of its QR code.
+
+    python manage.py verify_attestation LEM-2026-000123.pdf
+    python manage.py verify_attestation 'https://…/verify/…/#AT1:…'   (or the AT1:… text alone)
+    … --keys attestation-keys.json   (a saved copy of /.well-known/attestation-keys.json)
+
+Checks the signature against the published keys only (by default this installation's; with
+``--keys``, a file saved earlier, so it works with the service gone) and prints holder,
+programme, valid-until and the result. Exits 1 when the signature fails or its key is not
+published. A valid signature says who issued what and until when; only the online verify page
+says whether the attestation was revoked since.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from certificates import selectors, signing, verification
+
+
+class Command(BaseCommand):
+    help = "Verify an attestation PDF or QR code text offline against the published keys."
+
+    def add_arguments(self, parser):
+        parser.add_argument("target", help="a PDF file, or the QR code's text (URL or AT1:…)")
+        parser.add_argument("--keys", help="a saved attestation-keys.json (default: this installation's)")
+
+    def handle(self, *args, target, keys=None, **options):
+        if keys:
+            try:
+                document = json.loads(Path(keys).read_text())
+            except (OSError, ValueError) as error:
+                raise CommandError(f"Cannot read the key set {keys}: {error}") from error
+        else:
+            document = selectors.published_key_set()
+        published = signing.keys_from_jwks(document)
+        path = Path(target)
+        if len(target) < 4096 and path.is_file():
+            result = verification.check_pdf(path.read_bytes(), keys=published)
+        else:
+            result = verification.check_qr(target, keys=published)
+        claims = result.claims
+        if claims:
+            self.stdout.write(f"Serial:      {claims.get('s', '')}")
+            self.stdout.write(f"Holder:      {claims.get('n', '')}")
+            self.stdout.write(f"Programme:   {claims.get('p', '')}")
+            self.stdout.write(f"Valid until: {claims.get('u', '')}")
+        if result.kid:
+            self.stdout.write(f"Key:         {result.kid}")
+        if not result.valid:
+            self.stdout.write(self.style.ERROR(f"NOT VALID ({result.kind}): {result.reason}"))
+            raise SystemExit(1)
+        what = "PDF signature and its QR payload" if result.kind == "pdf" else "QR code signature"
+        self.stdout.write(self.style.SUCCESS(f"VALID: {what} verified offline, signed by {result.signer}."))
+        self.stdout.write("Whether it was revoked since can only be checked online, on the verify page.")

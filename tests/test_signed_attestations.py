@@ -1,0 +1,211 @@
+"""Signed attestations: the PDF (PAdES) and the QR code (COSE) prove themselves offline against
+the published keys (``/.well-known/attestation-keys.json``), and a change of one byte or one claim
+does not."""
+
+import base64
+import datetime
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import base45
+import cbor2
+import pytest
+from django.core.management import call_command
+
+from certificates import seal, selectors, signing, verification
+from certificates.models import Attestation, SigningKey
+from tests.test_attestations import _pass, programme_nb  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(prescriber, programme_nb, django_capture_on_commit_callbacks):  # noqa: F811
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = _pass(prescriber, programme_nb)
+    return Attestation.objects.select_related("document").get(attempt=attempt)
+
+
+def _keys():
+    return signing.keys_from_jwks(selectors.published_key_set())
+
+
+def _pdfsig(path: Path) -> str:
+    command = ["pdfsig", str(path)]  # poppler-utils
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout  # noqa: S603
+
+
+# The PDF ---------------------------------------------------------------------------------------
+
+
+def test_the_pdf_signature_is_intact_and_chains_to_the_published_key(issued, tmp_path):
+    content = bytes(issued.document.content)
+    result = verification.check_pdf(content, keys=_keys())
+    assert result.valid, result.reason
+    assert result.claims["s"] == issued.serial and result.kid == issued.document.signing_kid
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(content)
+    report = _pdfsig(path)
+    assert "Signature is Valid." in report
+    assert "PAdES" in report or "ETSI.CAdES.detached" in report
+    assert "Total document signed" in report
+
+
+def test_one_flipped_byte_breaks_the_pdf_for_pyhanko_and_pdfsig(issued, tmp_path):
+    content = bytearray(issued.document.content)
+    # A byte in the signed page content (before the signature's own revision).
+    offset = content.index(b"stream") + 200
+    content[offset] ^= 0x01
+    assert not verification.check_pdf(bytes(content), keys=_keys()).valid
+    path = tmp_path / "changed.pdf"
+    path.write_bytes(bytes(content))
+    assert "Signature is Valid." not in _pdfsig(path)
+
+
+def test_the_stored_sha256_is_that_of_the_signed_file(issued):
+    import hashlib
+
+    content = bytes(issued.document.content)
+    assert b"/ByteRange" in content and b"/ETSI.CAdES.detached" in content
+    assert issued.document.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_the_pdf_stays_pdf_a_3u_after_signing(issued):
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(bytes(issued.document.content)))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="U"' in xmp
+
+
+# The QR code -----------------------------------------------------------------------------------
+
+
+def test_the_qr_payload_round_trips_and_holds_no_hpr_number(issued):
+    text = issued.document.seal
+    result = seal.check(text, keys=_keys())
+    assert result.valid and result.signer == "Prescriber training (tests)"
+    assert result.claims == {
+        "s": issued.serial,
+        "n": issued.holder_name,
+        "p": issued.programme.slug,
+        "u": issued.valid_until.isoformat(),
+        "t": int(issued.issued_at.timestamp()),
+    }
+    message = cbor2.loads(base45.b45decode(text.removeprefix("AT1:")))
+    assert message.tag == 18  # COSE_Sign1
+    everything = repr(cbor2.loads(message.value[2])) + text
+    assert issued.hpr_number not in everything and issued.user.hpr_number not in everything
+
+
+def test_the_qr_url_fragment_decodes_to_the_payload(issued):
+    from certificates import pdf
+
+    url = pdf.qr_url(issued, issued.document.seal)
+    assert " " not in url
+    assert seal.check(url, keys=_keys()).valid
+
+
+def _resealed(text: str, change) -> str:
+    message = cbor2.loads(base45.b45decode(text.removeprefix("AT1:")))
+    protected, unprotected, payload, signature = message.value
+    claims = cbor2.loads(payload)
+    change(claims)
+    forged = cbor2.CBORTag(18, [protected, dict(unprotected), cbor2.dumps(claims), signature])
+    return "AT1:" + base45.b45encode(cbor2.dumps(forged)).decode()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda c: c.update(u="2099-12-31"), id="valid-until"),
+        pytest.param(lambda c: c.update(n="Someone Else"), id="holder"),
+        pytest.param(lambda c: c.update(p="other-programme"), id="programme"),
+    ],
+)
+def test_one_changed_claim_fails(issued, change):
+    result = seal.check(_resealed(issued.document.seal, change), keys=_keys())
+    assert not result.valid and "signature does not match" in result.reason
+
+
+def test_one_flipped_byte_of_the_signature_fails(issued):
+    raw = bytearray(base45.b45decode(issued.document.seal.removeprefix("AT1:")))
+    raw[-1] ^= 0x01
+    assert not seal.check("AT1:" + base45.b45encode(bytes(raw)).decode(), keys=_keys()).valid
+
+
+def test_a_key_that_is_not_published_fails(issued):
+    assert seal.check(issued.document.seal, keys={}).reason.startswith("the key ")
+    assert not verification.check_pdf(bytes(issued.document.content), keys={}).valid
+
+
+@pytest.mark.parametrize(
+    "text", ["", "AT1:", "AT1:%%%", "HC1:6BFOXN", "AT1:" + base45.b45encode(b"\x00").decode()]
+)
+def test_garbage_is_refused_with_a_reason_never_an_error(text):
+    result = seal.check(text, keys={})
+    assert not result.valid and result.reason
+
+
+# Published keys and rotation -------------------------------------------------------------------
+
+
+def test_the_published_keys_are_a_jwk_set_with_ids_and_validity(client, issued):
+    response = client.get("/.well-known/attestation-keys.json")
+    assert response.status_code == 200
+    keys = response.json()["keys"]
+    assert [k["kid"] for k in keys] == [issued.document.signing_kid]
+    key = keys[0]
+    assert (
+        key["kty"] == "EC" and key["crv"] == "P-256" and key["alg"] == "ES256" and key["status"] == "current"
+    )
+    assert key["not_before"] < key["not_after"] and len(key["x5c"]) == 2
+    assert base64.urlsafe_b64decode(key["x"] + "=")  # the public point, base64url
+
+
+def test_rotation_keeps_old_attestations_verifiable_until_they_expire(
+    issued, prescriber, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.ATTESTATION_SIGNING_DIR = tmp_path / "signing"
+    signing.forget_material()
+    try:
+        call_command("rotate_signing_key", stdout=io.StringIO())
+        new_kid = signing.configured_material().kid
+        assert new_kid != issued.document.signing_kid
+        published = {k["kid"]: k["status"] for k in selectors.published_key_set()["keys"]}
+        assert published == {new_kid: "current", issued.document.signing_kid: "retired"}
+        # The old attestation still verifies offline, from a saved copy of the key set.
+        saved = tmp_path / "keys.json"
+        saved.write_text(json.dumps(selectors.published_key_set()))
+        pdf_path = tmp_path / "old.pdf"
+        pdf_path.write_bytes(bytes(issued.document.content))
+        out = io.StringIO()
+        call_command("verify_attestation", str(pdf_path), "--keys", str(saved), stdout=out)
+        assert "VALID" in out.getvalue() and issued.holder_name in out.getvalue()
+        # Once every attestation it signed has expired, the old key is no longer published.
+        Attestation.objects.filter(pk=issued.pk).update(valid_until=datetime.date(2020, 1, 1))
+        assert [k["kid"] for k in selectors.published_key_set()["keys"]] == [new_kid]
+        assert SigningKey.objects.get(kid=issued.document.signing_kid).retired_at is not None
+    finally:
+        signing.forget_material()
+
+
+def test_verify_attestation_prints_the_claims_and_exits_non_zero_on_failure(issued):
+    out = io.StringIO()
+    call_command("verify_attestation", issued.document.seal, stdout=out)
+    assert issued.holder_name in out.getvalue() and issued.valid_until.isoformat() in out.getvalue()
+    forged = _resealed(issued.document.seal, lambda c: c.update(u="2099-12-31"))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_attestation", forged, stdout=out)
+    assert exit_.value.code == 1 and "NOT VALID" in out.getvalue()
+
+
+def test_production_refuses_to_start_without_a_signing_key():
+    from tests.test_hardening import production
+
+    result = production("check", without=["ATTESTATION_SIGNING_PKCS12"])
+    assert result.returncode != 0
+    assert "Set ATTESTATION_SIGNING_PKCS12" in result.stderr
