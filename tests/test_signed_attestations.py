@@ -209,3 +209,41 @@ def test_production_refuses_to_start_without_a_signing_key():
     result = production("check", without=["ATTESTATION_SIGNING_PKCS12"])
     assert result.returncode != 0
     assert "Set ATTESTATION_SIGNING_PKCS12" in result.stderr
+
+
+# The verify page's online half -----------------------------------------------------------------
+
+
+def test_the_status_json_says_the_status_now_and_is_recorded(client, issued):
+    from audit.models import AuditEvent
+    from certificates import services
+
+    url = f"/verify/{issued.verification_code}/status.json"
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["status"] == "valid" and body["may_initiate"] is True
+    assert body["serial"] == issued.serial and body["valid_until"] == issued.valid_until.isoformat()
+    assert issued.hpr_number not in json.dumps(body)
+
+    from tests import factories
+
+    services.attestation_revoke(attestation=issued, by=factories.ComplianceFactory(), reason="Issued in error.")
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="nb").json()
+    assert body["status"] == "revoked" and body["may_initiate"] is False and body["label"] == "Tilbakekalt"
+    assert client.get("/verify/no-such-code/status.json").status_code == 404
+    via = AuditEvent.objects.filter(action="attestation.verified").values_list("payload__via", flat=True)
+    assert list(via) == ["qr_signature_then_server", "qr_signature_then_server"]
+
+
+def test_the_verify_page_carries_the_published_keys_and_no_inline_code(client, issued):
+    page = client.get(f"/verify/{issued.verification_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="attestation-keys" type="application/json"' in page
+    assert issued.document.signing_kid in page
+    assert "/static/certificates/verify-seal.js" in page
+    assert "data-status-url=\"/verify/" in page
+
+
+def test_the_key_set_may_be_fetched_from_any_origin_and_cached_briefly(client, issued):
+    response = client.get("/.well-known/attestation-keys.json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "max-age=300" in response["Cache-Control"]
+    assert client.post("/.well-known/attestation-keys.json").status_code == 405

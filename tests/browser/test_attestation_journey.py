@@ -60,8 +60,8 @@ def test_pass_download_verify_by_qr_and_record_a_treatment_initiation(
 
     attestation = Attestation.objects.get(user=prescriber)
     assert attestation.serial.startswith("LEM-")
-    assert seen["qr"] == pdf.verification_url(attestation)
-    assert seen["qr"] == f"{live_server.url}/verify/{attestation.verification_code}/"
+    assert seen["qr"] == pdf.qr_url(attestation, attestation.document.seal)
+    assert seen["qr"].startswith(f"{live_server.url}/verify/{attestation.verification_code}/#AT1:")
     assert seen["pdf_sha256"] == attestation.document.sha256
     initiation = TreatmentInitiation.objects.get(user=prescriber)
     assert initiation.outcome == TreatmentInitiation.Outcome.RECORDED
@@ -152,6 +152,10 @@ def _verify(page, url, prescriber, attestation, axe_check):
     body = page.content()
     assert prescriber.hpr_number not in body
     assert prescriber.email not in body
+    # The QR code's signed payload is checked in the browser, then the server is asked.
+    expect(page.locator(".seal-result[data-state=valid]")).to_contain_text("Signature valid")
+    expect(page.locator("[data-seal-facts] [data-claim=holder]")).to_have_text(prescriber.full_name)
+    expect(page.locator("[data-live-checked][data-state=online]")).to_be_visible()
     axe_check(page, "verify-en")
 
     # The verify form, in Norwegian: the serial and code typed by hand give the same answer.

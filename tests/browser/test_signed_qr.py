@@ -1,0 +1,73 @@
+"""The QR code's signature, checked in the browser with the network cut: read from the PNG of the
+rendered PDF, opened on the verify page, verified by WebCrypto against the keys in the page."""
+
+import base45
+import cbor2
+import pypdfium2
+import pytest
+import zxingcpp
+from playwright.sync_api import expect
+
+from certificates.models import Attestation
+from tests import factories
+from tests.test_attestations import _pass
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _forged(url: str) -> str:
+    """The same QR text with the valid-until date moved, the signature kept."""
+    from urllib.parse import quote, unquote
+
+    base, fragment = url.split("#", 1)
+    message = cbor2.loads(base45.b45decode(unquote(fragment).removeprefix("AT1:")))
+    protected, unprotected, payload, signature = message.value
+    claims = dict(cbor2.loads(payload))
+    claims["u"] = "2099-12-31"
+    forged = cbor2.CBORTag(18, [protected, dict(unprotected), cbor2.dumps(claims), signature])
+    return "#" + quote("AT1:" + base45.b45encode(cbor2.dumps(forged)).decode(), safe="$*+-./:")
+
+
+def test_the_qr_code_from_the_pdf_verifies_offline_and_a_forged_one_does_not(
+    in_browser, live_server, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = live_server.url
+    programme = factories.programme(questions_per_topic=2)
+    factories.question_bank(programme, topics=3, per_topic=2)
+    prescriber = factories.PrescriberFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation = Attestation.objects.get(attempt=_pass(prescriber, programme))
+    document = pypdfium2.PdfDocument(bytes(attestation.document.content))
+    codes = zxingcpp.read_barcodes(document[0].render(scale=3).to_pil())
+    assert len(codes) == 1
+    url = codes[0].text
+    path, fragment = url.removeprefix(live_server.url).split("#", 1)
+
+    def journey(page):
+        page.goto(path)  # the page, with the published keys, while the network is there
+        expect(page.locator(".verify-result .status-pill.status-valid")).to_be_visible()
+        page.context.set_offline(True)
+        page.evaluate("fragment => { window.location.hash = fragment; }", fragment)
+        result = page.locator(".seal-result")
+        expect(result).to_have_attribute("data-state", "valid")
+        expect(result).to_contain_text("Prescriber training (tests)")
+        expect(page.locator("[data-claim=holder]")).to_have_text(attestation.holder_name)
+        # Offline it says plainly that the status now is unknown.
+        expect(page.locator("[data-live-checked]")).to_have_attribute("data-state", "offline")
+        page.screenshot(path="test-artifacts/verify-signed-offline-nb.png", full_page=True)
+
+        page.evaluate("fragment => { window.location.hash = fragment; }", _forged(url))
+        expect(result).to_have_attribute("data-state", "invalid")
+        expect(page.locator("[data-seal-facts]")).to_be_hidden()
+
+        page.context.set_offline(False)
+        page.evaluate("fragment => { window.location.hash = fragment; }", fragment)
+        expect(result).to_have_attribute("data-state", "valid")
+        expect(page.locator("[data-live-checked]")).to_have_attribute("data-state", "online")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path="test-artifacts/verify-signed-online-nb-phone.png", full_page=True)
+
+    in_browser(journey)
