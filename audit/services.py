@@ -44,13 +44,21 @@ def _fields(action, *, actor, obj, payload, object_type, object_id, object_label
     }
 
 
-def _chain_head() -> str:
+def _chain_head() -> tuple[str, bool]:
     """Take the chain's lock (PostgreSQL; SQLite's write lock serialises writers anyway) and
-    return the last row's hash. Call inside a transaction: the lock is held to its end."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    return (the last row's hash, whether events are queued), both in one statement. Call inside
+    a transaction: the lock is held to its end."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    return AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first() or chain.GENESIS
+        events = connection.ops.quote_name(AuditEvent._meta.db_table)
+        queued = connection.ops.quote_name(QueuedAuditEvent._meta.db_table)
+        cursor.execute(
+            f"SELECT (SELECT hash FROM {events} ORDER BY id DESC LIMIT 1), "  # noqa: S608 - table names
+            f"EXISTS (SELECT 1 FROM {queued})"
+        )
+        last, any_queued = cursor.fetchone()
+    return last or chain.GENESIS, bool(any_queued)
 
 
 def _chained(fields: dict, previous: str) -> AuditEvent:
@@ -59,9 +67,9 @@ def _chained(fields: dict, previous: str) -> AuditEvent:
     return event
 
 
-def _chain_queued_locked(previous: str) -> str:
+def _chain_queued_locked(previous: str, any_queued: bool = True) -> str:
     """Move every queued event into the trail, oldest first; returns the new last hash."""
-    while True:
+    while any_queued:
         queued = list(QueuedAuditEvent.objects.order_by("pk")[:_CHAIN_BATCH])
         if not queued:
             return previous
@@ -73,6 +81,7 @@ def _chain_queued_locked(previous: str) -> str:
             events.append(event)
         AuditEvent.objects.bulk_create(events)
         QueuedAuditEvent.objects.filter(pk__in=[row.pk for row in queued]).delete()
+    return previous
 
 
 _FIELD_NAMES = (
@@ -115,7 +124,7 @@ def audit_record(
     )
     # No savepoint: the event belongs to the caller's transaction (or opens its own).
     with transaction.atomic(savepoint=False):
-        previous = _chain_queued_locked(_chain_head())
+        previous = _chain_queued_locked(*_chain_head())
         event = _chained(fields, previous)
         event.save()
     return event
@@ -157,7 +166,7 @@ def audit_chain_queued() -> None:
     if not QueuedAuditEvent.objects.exists():
         return
     with transaction.atomic(savepoint=False):
-        _chain_queued_locked(_chain_head())
+        _chain_queued_locked(*_chain_head())
 
 
 def audit_trail():

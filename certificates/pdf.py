@@ -108,7 +108,9 @@ def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> by
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata.model import VENDOR
     from pyhanko.sign import fields, signers, timestamps
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -135,6 +137,12 @@ def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> by
         use_pades_lta=False,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(content))
+    # PDF/A: the document information must say what the XMP metadata says. pyHanko writes its
+    # own name as the XMP producer but appends it to the information's ("WeasyPrint …; pyHanko …"),
+    # unless it is there already: so give both the same producer first.
+    info = writer.trailer["/Info"]
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    writer.update_container(info)
     output = signers.sign_pdf(
         writer,
         metadata,

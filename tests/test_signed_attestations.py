@@ -12,6 +12,7 @@ from pathlib import Path
 import base45
 import cbor2
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from certificates import seal, selectors, signing, verification
@@ -32,9 +33,23 @@ def _keys():
     return signing.keys_from_jwks(selectors.published_key_set())
 
 
-def _pdfsig(path: Path) -> str:
-    command = ["pdfsig", str(path)]  # poppler-utils
+def _pdfsig(path: Path, *, nss_dir: Path | None = None) -> str:
+    command = ["pdfsig", str(path)]  # poppler-utils (its -no-ocsp makes every chain "Unknown issue")
+    if nss_dir is not None:
+        command[1:1] = ["-nssdir", f"sql:{nss_dir}"]
     return subprocess.run(command, capture_output=True, text=True, check=False).stdout  # noqa: S603
+
+
+def _nss_trusting(ca_pem: Path, directory: Path) -> Path:
+    """An NSS certificate database (as pdfsig reads) that trusts the development CA."""
+    directory.mkdir()
+    run = {"check": True, "capture_output": True}
+    subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], **run)  # noqa: S603, S607
+    subprocess.run(  # noqa: S603
+        ["certutil", "-A", "-d", f"sql:{directory}", "-n", "ca", "-t", "CT,C,C", "-i", str(ca_pem)],  # noqa: S607
+        **run,
+    )
+    return directory
 
 
 # The PDF ---------------------------------------------------------------------------------------
@@ -49,8 +64,12 @@ def test_the_pdf_signature_is_intact_and_chains_to_the_published_key(issued, tmp
     path.write_bytes(content)
     report = _pdfsig(path)
     assert "Signature is Valid." in report
-    assert "PAdES" in report or "ETSI.CAdES.detached" in report
-    assert "Total document signed" in report
+    assert "ETSI.CAdES.detached" in report and "Total document signed" in report
+    assert "Certificate is Trusted." not in report  # nothing trusts the development CA by default
+    # pdfsig trusting the configured CA reports the chain trusted.
+    nss = _nss_trusting(Path(settings.ATTESTATION_SIGNING_DIR) / "ca.cert.pem", tmp_path / "nss")
+    trusted = _pdfsig(path, nss_dir=nss)
+    assert "Signature is Valid." in trusted and "Certificate is Trusted." in trusted
 
 
 def test_one_flipped_byte_breaks_the_pdf_for_pyhanko_and_pdfsig(issued, tmp_path):
@@ -78,6 +97,13 @@ def test_the_pdf_stays_pdf_a_3u_after_signing(issued):
     reader = pypdf.PdfReader(io.BytesIO(bytes(issued.document.content)))
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="U"' in xmp
+    # The document information says what the XMP metadata says (PDF/A-3, 6.6.2.3.1).
+    info = reader.trailer["/Info"].get_object()
+    assert f'pdf:Producer="{info["/Producer"]}"' in xmp
+    modified = info["/ModDate"]  # D:YYYYMMDDHHmmSS+HH'mm'
+    digits = modified[2:16]
+    iso = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:{digits[10:12]}:{digits[12:14]}"
+    assert f'xmp:ModifyDate="{iso}' in xmp
 
 
 # The QR code -----------------------------------------------------------------------------------
@@ -226,7 +252,9 @@ def test_the_status_json_says_the_status_now_and_is_recorded(client, issued):
 
     from tests import factories
 
-    services.attestation_revoke(attestation=issued, by=factories.ComplianceFactory(), reason="Issued in error.")
+    services.attestation_revoke(
+        attestation=issued, by=factories.ComplianceFactory(), reason="Issued in error."
+    )
     body = client.get(url, HTTP_ACCEPT_LANGUAGE="nb").json()
     assert body["status"] == "revoked" and body["may_initiate"] is False and body["label"] == "Tilbakekalt"
     assert client.get("/verify/no-such-code/status.json").status_code == 404
@@ -239,7 +267,7 @@ def test_the_verify_page_carries_the_published_keys_and_no_inline_code(client, i
     assert 'id="attestation-keys" type="application/json"' in page
     assert issued.document.signing_kid in page
     assert "/static/certificates/verify-seal.js" in page
-    assert "data-status-url=\"/verify/" in page
+    assert 'data-status-url="/verify/' in page
 
 
 def test_the_key_set_may_be_fetched_from_any_origin_and_cached_briefly(client, issued):
