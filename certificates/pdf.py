@@ -111,7 +111,8 @@ def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> by
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.metadata.model import VENDOR
-    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     der = serialization.Encoding.DER
@@ -147,7 +148,7 @@ def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> by
         writer,
         metadata,
         signer=signer,
-        timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
+        timestamper=RequestsHTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None,
     )
     return output.getvalue()
 

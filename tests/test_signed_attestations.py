@@ -275,3 +275,103 @@ def test_the_key_set_may_be_fetched_from_any_origin_and_cached_briefly(client, i
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "max-age=300" in response["Cache-Control"]
     assert client.post("/.well-known/attestation-keys.json").status_code == 405
+
+
+# B-T: with a timestamp service -------------------------------------------------------------------
+
+
+@pytest.fixture
+def timestamp_service(settings):
+    """A timestamp authority (RFC 3161) on loopback, its certificate from the development CA."""
+    import http.server
+    import threading
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import tsp
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    directory = Path(settings.ATTESTATION_SIGNING_DIR)
+    ca_key = serialization.load_pem_private_key((directory / "ca.key.pem").read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate((directory / "ca.cert.pem").read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA is RSA-only
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    der = serialization.Encoding.DER
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(der)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        ),
+    )
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            asked.append(self.headers["Content-Type"])
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.ATTESTATION_TSA_URL = f"http://127.0.0.1:{server.server_address[1]}/"
+    yield asked
+    server.shutdown()
+
+
+def _signature_status(content: bytes):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    ca = signing.configured_material().chain[-1].public_bytes(serialization.Encoding.DER)
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(ca)], allow_fetching=False)
+    embedded = PdfFileReader(io.BytesIO(content)).embedded_signatures[0]
+    return validate_pdf_signature(embedded, context)
+
+
+def test_with_a_timestamp_service_the_signature_is_b_t(
+    timestamp_service,
+    prescriber,
+    programme_nb,  # noqa: F811 - the fixture
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = _pass(prescriber, programme_nb)
+    attestation = Attestation.objects.get(attempt=attempt)
+    status = _signature_status(bytes(attestation.document.content))
+    assert timestamp_service and set(timestamp_service) == {"application/timestamp-query"}
+    assert status.intact and status.valid and status.trusted
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact
+    assert verification.check_pdf(bytes(attestation.document.content), keys=_keys()).valid
+
+
+def test_without_one_it_is_b_b(issued):
+    status = _signature_status(bytes(issued.document.content))
+    assert status.intact and status.valid and status.trusted
+    assert status.timestamp_validity is None
