@@ -109,10 +109,16 @@ def check(value: str, *, keys: dict) -> SealCheck:
     text = text_from(value)
     if not text.startswith(PREFIX):
         return SealCheck(False, "not an attestation code (it does not start with AT1:)")
+    raw = _base45(text[len(PREFIX) :])
     try:
-        message = cbor2.loads(base45.b45decode(text[len(PREFIX) :]))
+        message = cbor2.loads(raw)
+        # One encoding only (as ours): no trailing bytes, no indefinite lengths, the same
+        # bytes a browser's verifier reads.
+        canonical = cbor2.dumps(message) == raw
     except Exception:  # noqa: BLE001 - any decoding failure means the same to the reader
         return SealCheck(False, "the code is damaged: it cannot be decoded")
+    if not canonical:
+        return SealCheck(False, "the code is damaged: it is not in the one encoding attestations use")
     if not (isinstance(message, cbor2.CBORTag) and message.tag == COSE_SIGN1_TAG):
         return SealCheck(False, "the code is not a signed attestation (no COSE_Sign1 message)")
     parts = message.value
@@ -126,8 +132,11 @@ def check(value: str, *, keys: dict) -> SealCheck:
     try:
         header = cbor2.loads(protected)
         claims = cbor2.loads(payload)
+        canonical = cbor2.dumps(header) == protected and cbor2.dumps(claims) == payload
     except Exception:  # noqa: BLE001
         return SealCheck(False, "the code is damaged: its header or claims cannot be read")
+    if not canonical or _unprotected:
+        return SealCheck(False, "the code is damaged: it is not in the one encoding attestations use")
     if (
         not isinstance(header, Mapping)
         or header.get(HEADER_ALG) != ALG_ES256
@@ -151,5 +160,25 @@ def check(value: str, *, keys: dict) -> SealCheck:
     except InvalidSignature:
         result.reason = "the signature does not match: the code was changed or not signed with this key"
         return result
+    signed_until = keys[kid].signed_until
+    issued_at = result.issued_at
+    if signed_until is not None and (issued_at is None or issued_at > signed_until):
+        result.reason = (
+            f"the key {kid} was retired on {signed_until:%Y-%m-%d} and signs nothing issued after that"
+        )
+        return result
     result.valid, result.signer = True, signer
     return result
+
+
+def _base45(text: str) -> bytes:
+    """The bytes of base45 text; text pasted from an address bar (``%20`` for a space) too."""
+    try:
+        return base45.b45decode(text)
+    except Exception:  # noqa: BLE001
+        if "%" not in text:
+            return b""
+    try:
+        return base45.b45decode(unquote(text))
+    except Exception:  # noqa: BLE001
+        return b""

@@ -521,7 +521,11 @@ def published_key_set(*, today=None) -> dict:
     """``/.well-known/attestation-keys.json``: the published keys as a JWK set (RFC 7517)."""
     return {
         "keys": [
-            signing.jwk(key.certificate_chain, status="current" if key.retired_at is None else "retired")
+            signing.jwk(
+                key.certificate_chain,
+                status="current" if key.retired_at is None else "retired",
+                signed_until=key.retired_at,
+            )
             for key in published_signing_keys(today=today)
         ]
     }

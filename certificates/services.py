@@ -13,6 +13,7 @@ import secrets
 import unicodedata
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -198,6 +199,16 @@ def signing_key_current() -> tuple:
     attestations it signed are unexpired)."""
     material = signing.configured_material()
     key = SigningKey.objects.filter(kid=material.kid).first()
+    if key is not None and key.retired_at is not None:
+        # Rotated by another process (rotate_signing_key) since this one read its key.
+        signing.forget_material()
+        material = signing.configured_material()
+        key = SigningKey.objects.filter(kid=material.kid).first()
+        if key is not None and key.retired_at is not None:
+            raise ImproperlyConfigured(
+                f"The configured attestation signing key {key.kid} was retired on {key.retired_at:%Y-%m-%d}: "
+                "install the current key (README, 'Signed attestations')."
+            )
     if key is not None:
         return material, key
     now = timezone.now()

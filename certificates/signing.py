@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -208,7 +209,7 @@ def create_development_key(directory: Path, *, organisation: str, now=None) -> S
             .public_key(ca_key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=365 * 10))
+            .not_valid_after(now + datetime.timedelta(days=365 * 20))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
@@ -231,7 +232,8 @@ def create_development_key(directory: Path, *, organisation: str, now=None) -> S
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=365 * 5))
+        # Longer than any attestation it signs is valid (B-B signatures are checked against it).
+        .not_valid_after(now + datetime.timedelta(days=365 * 12))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             # digitalSignature and nonRepudiation (contentCommitment), as document signing wants
@@ -277,7 +279,7 @@ def chain_pem(material: SigningMaterial) -> str:
     return "".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in material.chain)
 
 
-def jwk(chain: str, *, status: str) -> dict:
+def jwk(chain: str, *, status: str, signed_until=None) -> dict:
     """One published key (JWK, RFC 7517) from its PEM certificate chain, with its validity."""
     certificates = x509.load_pem_x509_certificates(chain.encode("ascii"))
     leaf = certificates[0]
@@ -297,6 +299,9 @@ def jwk(chain: str, *, status: str) -> dict:
         "not_before": leaf.not_valid_before_utc.isoformat(),
         "not_after": leaf.not_valid_after_utc.isoformat(),
         "status": status,
+        # A retired key signed nothing issued after this moment: a payload claiming a later
+        # issue time was not signed by us, even with the key's signature (a stolen old key).
+        "signed_until": signed_until.isoformat() if signed_until else None,
     }
 
 
@@ -306,11 +311,34 @@ class PublishedKey:
     public_key: ec.EllipticCurvePublicKey
     signer: str
     chain: tuple  # x509 certificates, the key's first, the root last
+    signed_until: datetime.datetime | None = None
+
+    @property
+    def root_sha256(self) -> str:
+        """The fingerprint of the CA the key's chain ends at: what a verifier pins."""
+        return self.chain[-1].fingerprint(hashes.SHA256()).hex(":").upper()
+
+    @property
+    def root_name(self) -> str:
+        return self.chain[-1].subject.rfc4514_string()
+
+
+def _chain_holds(chain: tuple) -> bool:
+    """Each certificate is signed by the next, and the last by itself (a root)."""
+    try:
+        for child, parent in zip(chain, chain[1:], strict=False):
+            child.verify_directly_issued_by(parent)
+        chain[-1].verify_directly_issued_by(chain[-1])
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def keys_from_jwks(document: dict) -> dict:
     """kid -> ``PublishedKey`` from a published key set (``/.well-known/attestation-keys.json``).
-    Entries that are not EC P-256 keys with a certificate chain matching their kid are left out."""
+    Entries that are not EC P-256 keys with a whole certificate chain (each certificate signed by
+    the next, up to a root) matching their kid are left out. Which root to trust is the
+    verifier's decision: ``PublishedKey.root_sha256`` is what to compare."""
     keys = {}
     for entry in document.get("keys", []) if isinstance(document, dict) else []:
         try:
@@ -319,7 +347,13 @@ def keys_from_jwks(document: dict) -> dict:
             public_key = leaf.public_key()
             if key_id(leaf) != entry["kid"] or not isinstance(public_key, ec.EllipticCurvePublicKey):
                 continue
+            if not _chain_holds(chain):
+                continue
+            until = entry.get("signed_until")
+            signed_until = datetime.datetime.fromisoformat(until) if until else None
         except (KeyError, TypeError, ValueError, IndexError):
             continue
-        keys[entry["kid"]] = PublishedKey(entry["kid"], public_key, certificate_name(leaf), chain)
+        keys[entry["kid"]] = PublishedKey(
+            entry["kid"], public_key, certificate_name(leaf), chain, signed_until
+        )
     return keys

@@ -2,6 +2,7 @@
 published keys only (``manage.py verify_attestation``; the tests). Needs no database row of the
 attestation: a verifier holding only the file or a photo of the QR code can run it."""
 
+import datetime
 import io
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ def _pdf_signer_kid(embedded) -> str:
     return signing.key_id(x509.load_der_x509_certificate(embedded.signer_cert.dump()))
 
 
-def check_pdf(content: bytes, *, keys: dict) -> OfflineCheck:
+def check_pdf(content: bytes, *, keys: dict, today=None) -> OfflineCheck:
     """The PDF's signature must be intact, cover the whole file, chain to the CA of a published
     key and be made with that key; the QR payload it carries (its metadata) must verify too."""
     from asn1crypto import x509 as asn1_x509
@@ -57,6 +58,11 @@ def check_pdf(content: bytes, *, keys: dict) -> OfflineCheck:
     problem = ""
     if not (status.intact and status.valid):
         problem = "the signature is broken: the file was changed after signing"
+    elif not status.trusted and keys[kid].chain[0].not_valid_after_utc < datetime.datetime.now(datetime.UTC):
+        expired = keys[kid].chain[0].not_valid_after_utc
+        problem = (
+            f"the signing certificate expired on {expired:%Y-%m-%d} (the signature carries no timestamp)"
+        )
     elif not status.trusted:
         problem = "the signing certificate does not chain to the published key's CA"
     elif status.coverage.name != "ENTIRE_FILE" or len(signatures) != 1:
@@ -71,10 +77,22 @@ def check_pdf(content: bytes, *, keys: dict) -> OfflineCheck:
     seal_text = next((str(v) for k, v in info.items() if str(k).lower() in names), "")
     qr = seal.check(seal_text, keys=keys) if seal_text else None
     if qr is None or not qr.valid:
-        return OfflineCheck(False, "pdf", "the PDF's signed QR payload does not verify", kid=kid)
-    return OfflineCheck(True, "pdf", signer=keys[kid].signer, kid=kid, claims=qr.claims)
+        reason = f"the PDF's signed QR payload does not verify ({qr.reason if qr else 'none found'})"
+        return OfflineCheck(False, "pdf", reason, kid=kid)
+    check = OfflineCheck(True, "pdf", signer=keys[kid].signer, kid=kid, claims=qr.claims)
+    return _unexpired(check, valid_until=qr.valid_until, today=today)
 
 
-def check_qr(text: str, *, keys: dict) -> OfflineCheck:
+def check_qr(text: str, *, keys: dict, today=None) -> OfflineCheck:
     result = seal.check(text, keys=keys)
-    return OfflineCheck(result.valid, "qr", result.reason, result.signer, result.kid, result.claims)
+    check = OfflineCheck(result.valid, "qr", result.reason, result.signer, result.kid, result.claims)
+    return _unexpired(check, valid_until=result.valid_until, today=today)
+
+
+def _unexpired(check: OfflineCheck, *, valid_until, today=None) -> OfflineCheck:
+    """A genuine attestation past its valid-until date is not valid: say both."""
+    today = today or datetime.date.today()
+    if check.valid and valid_until is not None and valid_until < today:
+        check.valid = False
+        check.reason = f"the signature is genuine, but the attestation expired on {valid_until.isoformat()}"
+    return check

@@ -375,3 +375,112 @@ def test_without_one_it_is_b_b(issued):
     status = _signature_status(bytes(issued.document.content))
     assert status.intact and status.valid and status.trusted
     assert status.timestamp_validity is None
+
+
+# What an attacker tried (red team, 2026-11-26) ------------------------------------------------------
+
+
+def _sealed(claims_change, *, material=None):
+    """A payload signed with the current key (or ``material``), claims changed first."""
+    material = material or signing.configured_material()
+    claims = {
+        "s": "LEM-2026-000001",
+        "n": "Kari Nordmann",
+        "p": "lemtrada",
+        "u": "2027-11-25",
+        "t": 1795000000,
+    }
+    claims_change(claims)
+    return seal.seal(claims, private_key=material.private_key, kid=signing.kid_bytes(material.certificate))
+
+
+def test_a_genuine_but_expired_attestation_is_not_valid_offline(issued):
+    expired = _sealed(lambda c: c.update(u="2021-01-31", t=1580000000))
+    assert seal.check(expired, keys=_keys()).valid  # the signature itself is genuine
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_attestation", expired, stdout=out)
+    assert exit_.value.code == 1 and "expired on 2021-01-31" in out.getvalue()
+
+
+def test_a_retired_key_signs_nothing_issued_after_its_retirement(issued, settings, tmp_path):
+    old = signing.configured_material()
+    settings.ATTESTATION_SIGNING_DIR = tmp_path / "signing"
+    signing.forget_material()
+    try:
+        call_command("rotate_signing_key", stdout=io.StringIO())
+        # Someone who stole the old key signs a new attestation with it.
+        forged = _sealed(
+            lambda c: c.update(t=int(datetime.datetime(2031, 1, 1).timestamp()), u="2099-01-01"), material=old
+        )
+        result = seal.check(forged, keys=_keys())
+        assert not result.valid and "was retired on" in result.reason
+        # What it signed before it was retired still verifies.
+        assert seal.check(issued.document.seal, keys=_keys()).valid
+    finally:
+        signing.forget_material()
+
+
+def test_a_payload_in_another_encoding_is_refused(issued):
+    text = _sealed(lambda c: None)
+    raw = base45.b45decode(text.removeprefix("AT1:"))
+    assert seal.check(text, keys=_keys()).valid
+    trailing = "AT1:" + base45.b45encode(raw + b"\x00").decode()
+    assert "one encoding" in seal.check(trailing, keys=_keys()).reason
+
+
+def test_the_fragment_as_copied_from_the_address_bar_verifies(issued):
+    fragment = seal.url_fragment(issued.document.seal)
+    assert "%20" in fragment or "%25" in fragment
+    assert seal.check(fragment, keys=_keys()).valid
+
+
+def test_a_key_set_from_elsewhere_is_refused_when_the_ca_is_pinned(issued, tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    # A self-signed key that calls itself by our name, added to a saved key set.
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Prescriber training (tests)")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    document = selectors.published_key_set()
+    document["keys"].append(
+        signing.jwk(cert.public_bytes(serialization.Encoding.PEM).decode(), status="current")
+    )
+    saved = tmp_path / "keys.json"
+    saved.write_text(json.dumps(document))
+    material = signing.SigningMaterial(key, cert, (cert,))
+    forged = _sealed(lambda c: c.update(n="Mallory", u="2099-01-01"), material=material)
+
+    out = io.StringIO()
+    call_command("verify_attestation", forged, "--keys", str(saved), stdout=out)
+    assert "VALID" in out.getvalue() and "CA SHA-256:" in out.getvalue()  # the fingerprint tells it apart
+    ca = Path(settings.ATTESTATION_SIGNING_DIR) / "ca.cert.pem"
+    with pytest.raises(SystemExit):
+        call_command(
+            "verify_attestation", forged, "--keys", str(saved), "--ca", str(ca), stdout=io.StringIO()
+        )
+    out = io.StringIO()
+    call_command(
+        "verify_attestation", issued.document.seal, "--keys", str(saved), "--ca", str(ca), stdout=out
+    )
+    assert "VALID" in out.getvalue()
+
+
+def test_a_key_whose_chain_does_not_hold_is_not_taken(issued):
+    document = selectors.published_key_set()
+    entry = document["keys"][0]
+    entry["x5c"] = [entry["x5c"][0], entry["x5c"][0]]  # "signed by itself": it is not
+    assert signing.keys_from_jwks(document) == {}

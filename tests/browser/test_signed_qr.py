@@ -1,6 +1,8 @@
 """The QR code's signature, checked in the browser with the network cut: read from the PNG of the
 rendered PDF, opened on the verify page, verified by WebCrypto against the keys in the page."""
 
+import re
+
 import base45
 import cbor2
 import pypdfium2
@@ -8,6 +10,7 @@ import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
+from certificates import services
 from certificates.models import Attestation
 from tests import factories
 from tests.test_attestations import _pass
@@ -38,6 +41,7 @@ def test_the_qr_code_from_the_pdf_verifies_offline_and_a_forged_one_does_not(
     programme = factories.programme(questions_per_topic=2)
     factories.question_bank(programme, topics=3, per_topic=2)
     prescriber = factories.PrescriberFactory()
+    officer = factories.ComplianceFactory()
     with django_capture_on_commit_callbacks(execute=True):
         attestation = Attestation.objects.get(attempt=_pass(prescriber, programme))
     document = pypdfium2.PdfDocument(bytes(attestation.document.content))
@@ -63,10 +67,17 @@ def test_the_qr_code_from_the_pdf_verifies_offline_and_a_forged_one_does_not(
         expect(result).to_have_attribute("data-state", "invalid")
         expect(page.locator("[data-seal-facts]")).to_be_hidden()
 
+        # Revoked while the page was open: the server's answer replaces every part of the status.
+        services.attestation_revoke(attestation=attestation, by=officer, reason="Issued in error.")
         page.context.set_offline(False)
         page.evaluate("fragment => { window.location.hash = fragment; }", fragment)
-        expect(result).to_have_attribute("data-state", "valid")
+        expect(result).to_have_attribute("data-state", "valid")  # the signature is still genuine
         expect(page.locator("[data-live-checked]")).to_have_attribute("data-state", "online")
+        status = page.locator(".verify-result")
+        expect(status.locator(".status-pill")).to_have_class("status-pill status-revoked")
+        expect(status).to_have_class(re.compile(r"status-box-revoked"))
+        expect(status.locator("[data-live-may] strong")).to_be_visible()
+        expect(status).not_to_contain_text("kan starte behandling innenfor")
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path="test-artifacts/verify-signed-online-nb-phone.png", full_page=True)
 

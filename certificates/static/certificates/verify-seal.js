@@ -233,6 +233,10 @@
                     sigStructure(protectedBytes, payload));
             })
             .then(function (valid) {
+                if (valid && jwk.signed_until && claims.get("t") * 1000 > Date.parse(jwk.signed_until)) {
+                    // A retired key signs nothing issued after its retirement (a stolen old key).
+                    return { valid: false, reason: text.textRetiredKey, claims: claims };
+                }
                 return { valid: valid, reason: valid ? "" : text.textForged, claims: claims, signer: jwk.signer };
             });
     }
@@ -254,7 +258,20 @@
             })
             .then(function (status) {
                 say(label, status.label, status.status);
+                label.className = "status-pill status-" + status.status;
+                live.className = live.className.replace(/\bstatus-box-\S+/, "status-box-" + status.status);
                 say(reason, status.reason);
+                var until = live.querySelector("[data-live-valid-until]");
+                if (until) {
+                    say(until, status.valid_until ? longDate(status.valid_until) : "–");
+                }
+                var may = live.querySelector("[data-live-may]");
+                if (may) {
+                    may.textContent = "";
+                    var line = document.createElement(status.may_initiate ? "span" : "strong");
+                    line.textContent = status.may_initiate ? text.textMay : text.textMayNot;
+                    may.appendChild(line);
+                }
                 var time = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
                     timeStyle: "short",
                 }).format(new Date(status.checked_at));
@@ -293,7 +310,13 @@
                 if (outcome.valid && outcome.claims.get("s") !== box.dataset.serial) {
                     outcome = { valid: false, reason: text.textOtherAttestation, claims: outcome.claims };
                 }
-                if (outcome.valid) {
+                var today = new Date();
+                var todayIso = new Date(today.getTime() - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+                if (outcome.valid && outcome.claims.get("u") < todayIso) {
+                    say(result, text.textExpired.replace("%(signer)s", outcome.signer)
+                        .replace("%(date)s", longDate(outcome.claims.get("u"))), "invalid");
+                    showFacts(outcome.claims);
+                } else if (outcome.valid) {
                     say(result, text.textValid.replace("%(signer)s", outcome.signer), "valid");
                     showFacts(outcome.claims);
                 } else {
