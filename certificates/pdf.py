@@ -149,6 +149,11 @@ def sign_pdf(content: bytes, material, *, reason: str, location: str = "") -> by
         metadata,
         signer=signer,
         timestamper=RequestsHTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None,
+        # Room for the signature, the chain and a timestamp token, reserved from the certificates'
+        # sizes: without it pyHanko signs twice (once to measure), which costs half the time.
+        bytes_reserved=4096
+        + 2 * sum(len(c.public_bytes(der)) for c in material.chain)
+        + (12288 if tsa_url else 0),
     )
     return output.getvalue()
 
