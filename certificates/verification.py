@@ -67,6 +67,8 @@ def check_pdf(content: bytes, *, keys: dict, today=None) -> OfflineCheck:
         problem = "the signing certificate does not chain to the published key's CA"
     elif status.coverage.name != "ENTIRE_FILE" or len(signatures) != 1:
         problem = "the file was changed after it was signed (content added after the signature)"
+    if not problem and not _contents_exact(content, embedded):
+        problem = "the signature's placeholder was changed after signing"
     if problem:
         return OfflineCheck(False, "pdf", problem, kid=kid)
     # The payload, as WeasyPrint wrote the page's <meta name="attestation-seal"> into the
@@ -81,6 +83,31 @@ def check_pdf(content: bytes, *, keys: dict, today=None) -> OfflineCheck:
         return OfflineCheck(False, "pdf", reason, kid=kid)
     check = OfflineCheck(True, "pdf", signer=keys[kid].signer, kid=kid, claims=qr.claims)
     return _unexpired(check, valid_until=qr.valid_until, today=today)
+
+
+def _contents_exact(content: bytes, embedded) -> bool:
+    """The one part of a signed file its signature cannot cover, the signature's own
+    ``/Contents``, holds exactly the signature (upper-case hex, as written) and zeros after it:
+    otherwise a byte changed there would leave the signature intact and the file different."""
+    start1, len1, start2, _len2 = embedded.byte_range
+    gap = content[start1 + len1 : start2]
+    if len(gap) < 4 or gap[:1] != b"<" or gap[-1:] != b">":
+        return False
+    digits = gap[1:-1]
+    if digits != digits.upper():
+        return False
+    try:
+        raw = bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return False
+    if raw[:1] != b"\x30" or len(raw) < 2:
+        return False
+    if raw[1] < 0x80:
+        end = 2 + raw[1]
+    else:
+        size = raw[1] & 0x7F
+        end = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
+    return end <= len(raw) and not any(raw[end:])
 
 
 def check_qr(text: str, *, keys: dict, today=None) -> OfflineCheck:

@@ -83,6 +83,25 @@ def test_one_flipped_byte_breaks_the_pdf_for_pyhanko_and_pdfsig(issued, tmp_path
     assert "Signature is Valid." not in _pdfsig(path)
 
 
+@pytest.mark.parametrize("where", ["padding", "case"])
+def test_a_byte_changed_in_the_signature_placeholder_is_found_too(issued, where):
+    """The signature cannot cover its own placeholder: any change there must be found anyway."""
+    import re
+
+    content = bytearray(issued.document.content)
+    assert verification.check_pdf(bytes(content), keys=_keys()).valid
+    start1, len1, start2, _ = map(
+        int, re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", content).groups()
+    )
+    if where == "padding":
+        content[start2 - 3] = ord("1")  # in the zeros after the signature
+    else:
+        first_letter = next(i for i in range(len1 + 1, start2) if chr(content[i]) in "ABCDEF")
+        content[first_letter] = ord(chr(content[first_letter]).lower())
+    result = verification.check_pdf(bytes(content), keys=_keys())
+    assert not result.valid and "placeholder" in result.reason
+
+
 def test_the_stored_sha256_is_that_of_the_signed_file(issued):
     import hashlib
 
