@@ -33,7 +33,19 @@ def _keys():
     return signing.keys_from_jwks(selectors.published_key_set())
 
 
+def _tool(name: str, package: str) -> None:
+    """Skip locally without a Debian tool; CI (REQUIRE_TOOLS=1, set by .ci/run) must have it."""
+    import os
+    import shutil
+
+    if shutil.which(name) is None:
+        if os.environ.get("REQUIRE_TOOLS"):
+            pytest.fail(f"{name} is missing: apt-get install {package}")
+        pytest.skip(f"{name} is not installed (apt-get install {package})")
+
+
 def _pdfsig(path: Path, *, nss_dir: Path | None = None) -> str:
+    _tool("pdfsig", "poppler-utils")
     command = ["pdfsig", str(path)]  # poppler-utils (its -no-ocsp makes every chain "Unknown issue")
     if nss_dir is not None:
         command[1:1] = ["-nssdir", f"sql:{nss_dir}"]
@@ -42,6 +54,7 @@ def _pdfsig(path: Path, *, nss_dir: Path | None = None) -> str:
 
 def _nss_trusting(ca_pem: Path, directory: Path) -> Path:
     """An NSS certificate database (as pdfsig reads) that trusts the development CA."""
+    _tool("certutil", "libnss3-tools")
     directory.mkdir()
     run = {"check": True, "capture_output": True}
     subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], **run)  # noqa: S603, S607
