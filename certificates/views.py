@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -114,17 +114,22 @@ def verify_status(request, code: str):
         attestation=attestation,
         payload={"status": status.code, "via": "qr_signature_then_server"},
     )
-    return JsonResponse(
-        {
-            "serial": attestation.serial,
-            "status": status.code,
-            "label": str(status.label),
-            "reason": str(status.public_reason),
-            "valid_until": status.valid_through.isoformat() if status.valid_through else None,
-            "may_initiate": status.code == selectors.VALID,
-            "checked_at": timezone.now().isoformat(),
-        }
-    )
+    answer = {
+        "status": status.code,
+        "label": str(status.label),
+        "reason": str(status.public_reason),
+        "valid_until": status.valid_through.isoformat() if status.valid_through else None,
+        "valid_until_display": formats.date_format(status.valid_through) if status.valid_through else "",
+        "may_initiate": status.code == selectors.VALID,
+        "checked_at": timezone.now().isoformat(),
+    }
+    # The page's script asks whether the signed payload it holds is this attestation's (a payload
+    # of another grafted onto this address): it sends the payload's serial, and only learns
+    # yes or no. The serial itself is never shown here, as on the page.
+    claimed = request.GET.get("serial", "")
+    if claimed:
+        answer["serial_matches"] = claimed == attestation.serial
+    return JsonResponse(answer)
 
 
 @require_GET

@@ -277,10 +277,13 @@ def test_the_status_json_says_the_status_now_and_is_recorded(client, issued):
     from certificates import services
 
     url = f"/verify/{issued.verification_code}/status.json"
-    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
-    assert body["status"] == "valid" and body["may_initiate"] is True
-    assert body["serial"] == issued.serial and body["valid_until"] == issued.valid_until.isoformat()
-    assert issued.hpr_number not in json.dumps(body)
+    body = client.get(url, {"serial": issued.serial}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["status"] == "valid" and body["may_initiate"] is True and body["serial_matches"] is True
+    assert body["valid_until"] == issued.valid_until.isoformat()
+    assert issued.hpr_number not in json.dumps(body) and issued.serial not in json.dumps(body)
+    # The payload of another attestation grafted onto this address: the answer says so, nothing more.
+    other = client.get(url, {"serial": "LEM-2026-999999"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert other["serial_matches"] is False and "LEM-2026-999999" not in json.dumps(other)
 
     from tests import factories
 
@@ -291,7 +294,7 @@ def test_the_status_json_says_the_status_now_and_is_recorded(client, issued):
     assert body["status"] == "revoked" and body["may_initiate"] is False and body["label"] == "Tilbakekalt"
     assert client.get("/verify/no-such-code/status.json").status_code == 404
     via = AuditEvent.objects.filter(action="attestation.verified").values_list("payload__via", flat=True)
-    assert list(via) == ["qr_signature_then_server", "qr_signature_then_server"]
+    assert list(via) == ["qr_signature_then_server"] * 3
 
 
 def test_the_verify_page_carries_the_published_keys_and_no_inline_code(client, issued):
@@ -300,6 +303,7 @@ def test_the_verify_page_carries_the_published_keys_and_no_inline_code(client, i
     assert issued.document.signing_kid in page
     assert "/static/certificates/verify-seal.js" in page
     assert 'data-status-url="/verify/' in page
+    assert issued.serial not in page  # as before: the verify page shows no serial
 
 
 def test_the_key_set_may_be_fetched_from_any_origin_and_cached_briefly(client, issued):

@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
-from certificates import services
+from certificates import seal, services
 from certificates.models import Attestation
 from tests import factories
 from tests.test_attestations import _pass
@@ -44,6 +44,11 @@ def test_the_qr_code_from_the_pdf_verifies_offline_and_a_forged_one_does_not(
     officer = factories.ComplianceFactory()
     with django_capture_on_commit_callbacks(execute=True):
         attestation = Attestation.objects.get(attempt=_pass(prescriber, programme))
+    # Another prescriber with the very same name, whose genuine payload is grafted onto this address.
+    namesake = factories.PrescriberFactory(full_name=prescriber.full_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        other = Attestation.objects.get(attempt=_pass(namesake, programme))
+    grafted = "#" + seal.url_fragment(other.document.seal)
     document = pypdfium2.PdfDocument(bytes(attestation.document.content))
     codes = zxingcpp.read_barcodes(document[0].render(scale=3).to_pil())
     assert len(codes) == 1
@@ -78,6 +83,12 @@ def test_the_qr_code_from_the_pdf_verifies_offline_and_a_forged_one_does_not(
         expect(status).to_have_class(re.compile(r"status-box-revoked"))
         expect(status.locator("[data-live-may] strong")).to_be_visible()
         expect(status).not_to_contain_text("kan starte behandling innenfor")
+        # Same holder name, so only the server can tell: it says the serial is not this address's.
+        page.evaluate("fragment => { window.location.hash = fragment; }", grafted)
+        expect(result).to_have_attribute("data-state", "invalid")
+        expect(result).to_contain_text("en annen attestasjon")
+        page.evaluate("fragment => { window.location.hash = fragment; }", fragment)
+        expect(result).to_have_attribute("data-state", "valid")
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path="test-artifacts/verify-signed-online-nb-phone.png", full_page=True)
 

@@ -241,7 +241,7 @@
             });
     }
 
-    function askServer() {
+    function askServer(claims) {
         if (!live) {
             return;
         }
@@ -249,7 +249,11 @@
         var reason = live.querySelector("[data-live-reason]");
         var checked = live.querySelector("[data-live-checked]");
         say(checked, text.textAsking);
-        fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        var url = box.dataset.statusUrl;
+        if (claims) {
+            url += "?serial=" + encodeURIComponent(claims.get("s"));
+        }
+        fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
             .then(function (response) {
                 if (!response.ok) {
                     throw new Error("status " + response.status);
@@ -261,9 +265,14 @@
                 label.className = "status-pill status-" + status.status;
                 live.className = live.className.replace(/\bstatus-box-\S+/, "status-box-" + status.status);
                 say(reason, status.reason);
+                if (status.serial_matches === false) {
+                    // A genuine payload of another attestation, grafted onto this address.
+                    say(result, text.textInvalid + " " + text.textOtherAttestation, "invalid");
+                    facts.hidden = true;
+                }
                 var until = live.querySelector("[data-live-valid-until]");
                 if (until) {
-                    say(until, status.valid_until ? longDate(status.valid_until) : "–");
+                    say(until, status.valid_until_display || "–");
                 }
                 var may = live.querySelector("[data-live-may]");
                 if (may) {
@@ -307,7 +316,7 @@
                 return { valid: false, reason: text.textDamaged };
             })
             .then(function (outcome) {
-                if (outcome.valid && outcome.claims.get("s") !== box.dataset.serial) {
+                if (outcome.valid && outcome.claims.get("n") !== box.dataset.holder) {
                     outcome = { valid: false, reason: text.textOtherAttestation, claims: outcome.claims };
                 }
                 var today = new Date();
@@ -322,7 +331,7 @@
                 } else {
                     say(result, text.textInvalid + " " + outcome.reason, "invalid");
                 }
-                askServer(); // only after the signature was checked
+                askServer(outcome.valid ? outcome.claims : null); // only after the signature was checked
             });
     }
 
