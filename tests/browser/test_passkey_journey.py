@@ -36,7 +36,7 @@ def test_staff_add_a_security_key_and_sign_in_with_it(in_browser, axe_check, set
             },
         )
         sign_in(page)
-        page.locator("#id_code").fill(factories.totp_code(editor.totp_secret))
+        page.locator("#id_code").fill(factories.fresh_totp_code(editor.totp_secret))
         page.locator("form button[type=submit]").first.click()
         page.wait_for_url(lambda url: "/accounts/" not in url)
 
