@@ -11,6 +11,8 @@ from .models import AuditEvent, QueuedAuditEvent
 _CHAIN_LOCK = 0x61756469  # "audi"
 # Queued events chained per statement.
 _CHAIN_BATCH = 500
+# What a queued event holds: an event's content, without its place in the chain.
+_CONTENT_FIELDS = tuple(f.name for f in QueuedAuditEvent._meta.concrete_fields if not f.primary_key)
 
 
 def _label(obj) -> str:
@@ -26,7 +28,10 @@ def _actor(actor) -> tuple:
     return actor.pk, label[:255]
 
 
-def _fields(action, *, actor, obj, payload, object_type, object_id, object_label, now) -> dict:
+def _fields(
+    action, *, actor=None, obj=None, payload=None, object_type="", object_id="", object_label="", now=None
+) -> dict:
+    """The content of one event (everything but its place in the chain), as both tables hold it."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -51,10 +56,11 @@ def _chain_head() -> tuple[str, bool]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        events = connection.ops.quote_name(AuditEvent._meta.db_table)
-        queued = connection.ops.quote_name(QueuedAuditEvent._meta.db_table)
+        quote = connection.ops.quote_name
+        events, queued = quote(AuditEvent._meta.db_table), quote(QueuedAuditEvent._meta.db_table)
+        id_, hash_ = quote(AuditEvent._meta.pk.column), quote(AuditEvent._meta.get_field("hash").column)
         cursor.execute(
-            f"SELECT (SELECT hash FROM {events} ORDER BY id DESC LIMIT 1), "  # noqa: S608 - table names
+            f"SELECT (SELECT {hash_} FROM {events} ORDER BY {id_} DESC LIMIT 1), "  # noqa: S608 - names
             f"EXISTS (SELECT 1 FROM {queued})"
         )
         last, any_queued = cursor.fetchone()
@@ -75,25 +81,17 @@ def _chain_queued_locked(previous: str, any_queued: bool = True) -> str:
             return previous
         events = []
         for row in queued:
-            fields = {name: getattr(row, name) for name in _FIELD_NAMES}
+            fields = {
+                f.name: getattr(row, f.name)
+                for f in QueuedAuditEvent._meta.concrete_fields
+                if not f.primary_key
+            }
             event = _chained(fields, previous)
             previous = event.hash
             events.append(event)
         AuditEvent.objects.bulk_create(events)
         QueuedAuditEvent.objects.filter(pk__in=[row.pk for row in queued]).delete()
     return previous
-
-
-_FIELD_NAMES = (
-    "occurred_at",
-    "action",
-    "actor_id",
-    "actor_label",
-    "object_type",
-    "object_id",
-    "object_label",
-    "payload",
-)
 
 
 def audit_record(
@@ -130,34 +128,14 @@ def audit_record(
     return event
 
 
-def audit_record_queued(
-    action: str,
-    *,
-    actor=None,
-    obj=None,
-    payload=None,
-    object_type: str = "",
-    object_id: str = "",
-    object_label: str = "",
-    now=None,
-) -> None:
+def audit_record_queued(action: str, **event) -> None:
     """Record an event without waiting for the chain's lock: one insert, chained later (by the
     next ``audit_record`` or ``audit_chain_queued``) in the order recorded, with its own time.
 
     For lookups that many callers make at once and that change nothing (the status API):
-    through ``audit_record`` each call would wait for every other to commit. Same arguments."""
-    QueuedAuditEvent.objects.create(
-        **_fields(
-            action,
-            actor=actor,
-            obj=obj,
-            payload=payload,
-            object_type=object_type,
-            object_id=object_id,
-            object_label=object_label,
-            now=now,
-        )
-    )
+    through ``audit_record`` each call would wait for every other to commit. Takes the same
+    arguments as ``audit_record``."""
+    QueuedAuditEvent.objects.create(**_fields(action, **event))
 
 
 def audit_chain_queued() -> None:

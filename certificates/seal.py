@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from .signing import b64url
+
 PREFIX = "AT1:"
 COSE_SIGN1_TAG = 18
 ALG_ES256 = -7
@@ -104,8 +106,6 @@ def text_from(value: str) -> str:
 def check(value: str, *, keys: dict) -> SealCheck:
     """Verify an ``AT1:`` text (or a URL carrying it) against ``keys`` (kid -> ``PublishedKey``,
     ``signing.keys_from_jwks``). Never raises on bad input: says why it is not valid."""
-    from .signing import b64url
-
     text = text_from(value)
     if not text.startswith(PREFIX):
         return SealCheck(False, "not an attestation code (it does not start with AT1:)")

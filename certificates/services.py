@@ -317,10 +317,9 @@ def attestations_require_renewal(*, change, now=None) -> int:
 def attestation_access_record(*, action: str, attestation=None, actor=None, payload=None) -> None:
     """Record in the audit trail that an attestation was downloaded (``attestation.downloaded``)
     or verified on the public page (``attestation.verified``), in the transaction of the request."""
-    if attestation is not None:
-        audit_record(action, actor=actor, obj=attestation, payload=payload)
-    else:
-        audit_record(action, actor=actor, object_type=Attestation._meta.label_lower, payload=payload)
+    audit_record(
+        action, actor=actor, obj=attestation, object_type=Attestation._meta.label_lower, payload=payload
+    )
 
 
 def attestation_lookup_record(*, attestation=None, payload=None) -> None:
@@ -328,12 +327,9 @@ def attestation_lookup_record(*, attestation=None, payload=None) -> None:
     chain (``audit.services.audit_record_queued``): pharmacy systems ask many times a second,
     and each lookup would otherwise wait for every other to be chained and committed. The event
     is in the trail before anyone reads the trail."""
-    if attestation is not None:
-        audit_record_queued("attestation.looked_up", obj=attestation, payload=payload)
-    else:
-        audit_record_queued(
-            "attestation.looked_up", object_type=Attestation._meta.label_lower, payload=payload
-        )
+    audit_record_queued(
+        "attestation.looked_up", obj=attestation, object_type=Attestation._meta.label_lower, payload=payload
+    )
 
 
 # The treatment gate ---------------------------------------------------------------------
