@@ -3,10 +3,10 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import transaction
 
 from tests import factories
+from tests.programme_snapshot import programme_install
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,8 +56,9 @@ def ready_prescriber(prescriber, programme_with_bank):
 @pytest.fixture(scope="module")
 def programme_loaded_once(django_db_setup, django_db_blocker):
     """The Lemtrada programme as ``load_programme`` installs it, loaded once per test module (in a
-    transaction rolled back when the module ends; each test's changes roll back after it)."""
+    transaction rolled back when the module ends; each test's changes roll back after it; after the
+    first real load of the session, a copy of what it wrote: ``tests.programme_snapshot``)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_programme", verbosity=0)
+        programme_install()
         yield
         transaction.set_rollback(True)

@@ -4,7 +4,6 @@ drafts through Medical review, and the existing English adopted without losing a
 import importlib
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Locale
@@ -20,6 +19,7 @@ from courses.models import LessonPage, ProgrammeIndexPage, ProgrammePage
 from quizzes import selectors
 from quizzes.models import Option, Question, Topic
 from tests import factories
+from tests.programme_snapshot import programme_install
 from tests.test_material_change import edit_url
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,7 @@ def test_translators_are_given_texts_only(pair):
 
 
 def test_the_loaded_english_is_the_translation_and_wagtail_localize_reproduces_it_exactly():
-    call_command("load_programme", verbosity=0)
+    programme_install()
     english = Locale.objects.get(language_code="en")
     targets = [
         *ProgrammeIndexPage.objects.filter(locale=english),
@@ -178,7 +178,7 @@ def test_the_loaded_english_is_the_translation_and_wagtail_localize_reproduces_i
 
 
 def test_the_migration_adopts_existing_english_without_changing_what_learners_read():
-    call_command("load_programme", verbosity=0)
+    programme_install()
     english = Locale.objects.get(language_code="en")
     targets = [*LessonPage.objects.filter(locale=english), *Question.objects.filter(locale=english)]
     before = [rendered_text(fresh(t)) for t in targets]

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from courses.models import LessonPage, ProgrammePage
 from quizzes.models import Attempt
 from tests import factories
+from tests.programme_snapshot import programme_install
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,7 +19,7 @@ pytestmark = [
 
 @pytest.fixture
 def lemtrada():
-    call_command("load_programme", verbosity=0)
+    programme_install()
     return ProgrammePage.objects.get(slug="lemtrada", locale__language_code="nb")
 
 

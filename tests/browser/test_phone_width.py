@@ -3,7 +3,6 @@ and signed out, with the real Lemtrada content (tables, long titles), a failed a
 result and an attestation."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from certificates.models import Attestation
@@ -11,6 +10,7 @@ from courses import services as course_services
 from courses.models import LessonPage, ProgrammePage
 from quizzes import services as quiz_services
 from tests import factories
+from tests.programme_snapshot import programme_install
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,7 +32,7 @@ OVERFLOW = """() => {
 
 @pytest.fixture
 def lemtrada():
-    call_command("load_programme", verbosity=0)
+    programme_install()
     return ProgrammePage.objects.get(slug="lemtrada", locale__language_code="nb")
 
 
