@@ -13,17 +13,19 @@ attestation is ``valid`` with nothing else to do. Revoked, expired, renewal-requ
 unverified the attestation's PDF is not rendered either (``attestation_may_render``).
 """
 
+import calendar
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Case, CharField, Q, Subquery, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from courses.models import ProgrammePage
 from lms.identity import hpr_accounts, hpr_canonical, hpr_is_verified, hpr_verified_q
 
 from . import signing
@@ -501,6 +503,55 @@ def attestations_ready_unannounced(*, older_than, now=None) -> list[int]:
             issued_at__lte=now - older_than,
         ).values_list("pk", flat=True)
     )
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the last day of the month when that day does not exist)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def valid_until_for(*, issued_on: date, months: int) -> date:
+    """Valid through the day before the same date ``months`` later (12 months: one full year)."""
+    return add_months(issued_on, months) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SigningConcern:
+    """Something wrong with the key that signs attestations, for the people who look after it.
+
+    ``code``: ``missing`` (no key can be read: nothing can be signed), ``expired`` (its
+    certificate is out of date: what it signs fails verification), or ``outlived`` (its
+    certificate ends before an attestation issued today does, and no timestamp service is set:
+    the PDF signature of that attestation can no longer be checked after ``expires_on``).
+    """
+
+    code: str
+    detail: str = ""
+    expires_on: date | None = None
+    needed_until: date | None = None
+
+
+def signing_key_concern(*, now=None) -> SigningConcern | None:
+    """What is wrong with the signing key now, or None. ``needed_until`` is the longest validity
+    of an attestation issued today under any live programme."""
+    now = now or timezone.now()
+    try:
+        certificate = signing.configured_material().certificate
+    except ImproperlyConfigured as error:
+        return SigningConcern("missing", detail=str(error))
+    expires_on = timezone.localtime(certificate.not_valid_after_utc).date()
+    if certificate.not_valid_after_utc <= now:
+        return SigningConcern("expired", expires_on=expires_on)
+    if getattr(settings, "ATTESTATION_TSA_URL", ""):
+        return None  # B-T: the timestamp shows the signature was made while the certificate held
+    months = ProgrammePage.objects.live().values_list("attestation_validity_months", flat=True)
+    today = timezone.localtime(now).date()
+    needed_until = max((valid_until_for(issued_on=today, months=m) for m in set(months)), default=None)
+    if needed_until is not None and expires_on < needed_until:
+        return SigningConcern("outlived", expires_on=expires_on, needed_until=needed_until)
+    return None
 
 
 def published_signing_keys(*, today=None) -> list:

@@ -4,7 +4,6 @@ Every change happens inside ``transaction.atomic``; side effects (rendering, e-m
 after commit, so a failure there never undoes what was decided.
 """
 
-import calendar
 import datetime
 import hashlib
 import logging
@@ -30,6 +29,7 @@ from courses.selectors import (
 
 from . import notifications, pdf, selectors, signing
 from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, SigningKey, TreatmentInitiation
+from .selectors import valid_until_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +41,6 @@ class AttestationError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the last day of the month when that day does not exist)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def valid_until_for(*, issued_on: datetime.date, months: int) -> datetime.date:
-    """Valid through the day before the same date ``months`` later (12 months: one full year)."""
-    return add_months(issued_on, months) - datetime.timedelta(days=1)
 
 
 def _next_serial(*, prefix: str, year: int) -> str:

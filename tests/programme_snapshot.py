@@ -4,8 +4,9 @@ Loading it takes 20 to 30 seconds (revisions, translations, the search index), a
 modules and browser tests need it. ``programme_install()`` runs the real command the first time
 in a session and keeps a copy of every row the database then holds (Django's serialisation of the
 models ``serialized_rollback`` copies, to Python values: JSON would round times to milliseconds).
-Later calls that start from the same database put those rows back instead, in a few seconds. "The same database" is checked, not assumed: every table's row
-count must match what it was before the real load, otherwise the command runs again.
+Later calls that start from the same database put those rows back instead, in a few seconds.
+"The same database" is checked, not assumed: every table's row count must match what it was
+before the real load, otherwise the command runs again.
 
 Tests of the loader itself (a second load, changed files, the first publication) call the
 command, not this.

@@ -17,6 +17,7 @@ from django.core.management import call_command
 
 from certificates import seal, selectors, signing, verification
 from certificates.models import Attestation, SigningKey
+from tests import factories
 from tests.test_attestations import _pass, programme_nb  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -520,3 +521,66 @@ def test_a_key_whose_chain_does_not_hold_is_not_taken(issued):
     entry = document["keys"][0]
     entry["x5c"] = [entry["x5c"][0], entry["x5c"][0]]  # "signed by itself": it is not
     assert signing.keys_from_jwks(document) == {}
+
+
+# -- the dashboard says when the signing key will not do ------------------------------------------
+
+
+@pytest.fixture
+def key_ending_in(settings, tmp_path):
+    """Install a development key whose certificate ends ``days`` from now (None: none readable)."""
+
+    def install(days):
+        settings.ATTESTATION_SIGNING_DIR = tmp_path / f"signing-{days}"
+        if days is not None:
+            made = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=365 * 12 - days)
+            signing.create_development_key(settings.ATTESTATION_SIGNING_DIR, organisation="Short", now=made)
+        signing.forget_material()
+
+    settings.ATTESTATION_SIGNING_DEV_KEY = False
+    yield install
+    signing.forget_material()
+
+
+def _signing_panel(client, user) -> str:
+    client.force_login(user)
+    body = client.get("/admin/").content.decode()
+    marker = 'id="signing-key-section"'
+    return body.split(marker, 1)[1] if marker in body else ""
+
+
+@pytest.mark.usefixtures("programme_nb")
+def test_a_certificate_ending_before_todays_attestations_is_flagged_to_compliance(
+    client, key_ending_in, settings
+):
+    key_ending_in(100)  # programme_nb's attestations are valid 12 months
+    concern = selectors.signing_key_concern()
+    assert concern.code == "outlived"
+    assert concern.expires_on == datetime.date.today() + datetime.timedelta(days=100)
+    assert concern.needed_until == selectors.valid_until_for(issued_on=datetime.date.today(), months=12)
+    officer = factories.ComplianceFactory()
+    panel = _signing_panel(client, officer)
+    assert "cannot be checked after" in panel and "ATTESTATION_TSA_URL" in panel
+    # Medical affairs do not look after the key.
+    assert _signing_panel(client, factories.MedicalAffairsFactory()) == ""
+    # With a timestamp service, the signature outlives the certificate.
+    settings.ATTESTATION_TSA_URL = "http://127.0.0.1:9/tsa"
+    assert _signing_panel(client, officer) == ""
+
+
+@pytest.mark.usefixtures("programme_nb")
+def test_a_certificate_outliving_every_attestation_raises_nothing(client, key_ending_in):
+    key_ending_in(400)
+    assert selectors.signing_key_concern() is None
+    assert _signing_panel(client, factories.ComplianceFactory()) == ""
+
+
+@pytest.mark.usefixtures("programme_nb")
+def test_an_expired_or_missing_key_is_flagged(client, key_ending_in):
+    officer = factories.ComplianceFactory()
+    key_ending_in(-1)
+    assert selectors.signing_key_concern().code == "expired"
+    assert "expired on" in _signing_panel(client, officer)
+    key_ending_in(None)
+    assert selectors.signing_key_concern().code == "missing"
+    assert "No signing key can be read" in _signing_panel(client, officer)
