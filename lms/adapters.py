@@ -97,6 +97,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "home_url": public_url(home_path()),
             "help_url": public_url(reverse("help")),
             "programme_titles": _programme_titles(getattr(self, "request", None)),
+            "password_reset_url": public_url(reverse("account_reset_password")),
             **context,
             # allauth builds this one from the request's host; ours is on the public address.
             "signup_url": public_url(reverse("account_signup")),

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from allauth.core import context as allauth_context
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.test import Client
@@ -190,8 +191,9 @@ def test_setting_up_and_resetting_two_factor_authentication_is_in_the_audit_trai
     sign_in(client, editor)
     client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
     client.get(ACTIVATE)
-    with django_capture_on_commit_callbacks(execute=True):  # allauth signals once committed
-        client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    with django_capture_on_commit_callbacks() as callbacks:  # allauth signals once committed
+        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    _commit_within(response, callbacks)
     added = AuditEvent.objects.filter(action="account.mfa_added", object_id=str(editor.pk))
     assert sorted(added.values_list("payload__type", flat=True)) == ["recovery_codes", "totp"]
 
@@ -222,3 +224,68 @@ def test_the_admin_account_page_links_to_two_factor_settings(client):
     page = client.get("/admin/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     link = r'href="/\w\w/accounts/2fa/"[^>]*>\s*(Two-factor authentication|Tofaktorautentisering)'
     assert re.search(link, page)
+
+
+# -- the owner hears of every change to how the account is protected ------------------------------
+
+
+def _commit_within(response, callbacks):
+    """Run what allauth left for the commit, as at the end of a request (ATOMIC_REQUESTS): while
+    allauth still knows the request (the test client's capture runs them after it)."""
+    with allauth_context.request_context(response.wsgi_request):
+        for callback in callbacks:
+            callback()
+
+
+def test_turning_on_two_factor_authentication_is_announced_to_the_owner(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    sign_in(client, editor)
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+    client.get(ACTIVATE)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    _commit_within(response, callbacks)
+    assert [m.to for m in mailoutbox] == [[editor.email]]
+    body = mailoutbox[0].body
+    assert "Authenticator app activated." in body
+    assert "A change was made to your account:" in body and "From IP address: 127.0.0.1" in body
+    assert "https://lms.example.test/en/accounts/password/reset/" in body
+
+
+def test_a_password_change_is_announced_in_the_owners_language(client, mailoutbox):
+    prescriber = factories.PrescriberFactory()
+    client.force_login(prescriber)
+    response = client.post(
+        "/nb/accounts/password/change/",
+        {
+            "oldpassword": factories.PASSWORD,
+            "password1": "et-nytt-langt-pass-2026",
+            "password2": "et-nytt-langt-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [[prescriber.email]]
+    message = mailoutbox[0]
+    assert message.subject == "Passord endret"
+    assert "Passordet ditt er endret." in message.body
+    assert (
+        "Det ble gjort en endring på kontoen din:" in message.body
+        and "Fra IP-adresse: 127.0.0.1" in message.body
+    )
+    assert "A change was made" not in message.body and "If you did not" not in message.body
+
+
+def test_new_recovery_codes_are_announced(client, mailoutbox, django_capture_on_commit_callbacks):
+    officer = factories.ComplianceFactory()
+    client.force_login(officer)
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/en/accounts/2fa/recovery-codes/generate/")
+    _commit_within(response, callbacks)
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "New recovery codes for two-factor authentication were made" in mailoutbox[0].body
