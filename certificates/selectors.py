@@ -538,20 +538,27 @@ def signing_key_concern(*, now=None) -> SigningConcern | None:
     of an attestation issued today under any live programme."""
     now = now or timezone.now()
     try:
-        certificate = signing.configured_material().certificate
+        chain = signing.configured_material().chain
     except ImproperlyConfigured as error:
         return SigningConcern("missing", detail=str(error))
-    expires_on = timezone.localtime(certificate.not_valid_after_utc).date()
-    if certificate.not_valid_after_utc <= now:
+    # The chain holds only while every certificate in it does (the signer's, any intermediate, the root).
+    ends = min(certificate.not_valid_after_utc for certificate in chain)
+    expires_on = timezone.localtime(ends).date()
+    if ends <= now:
         return SigningConcern("expired", expires_on=expires_on)
     if getattr(settings, "ATTESTATION_TSA_URL", ""):
         return None  # B-T: the timestamp shows the signature was made while the certificate held
     months = ProgrammePage.objects.live().values_list("attestation_validity_months", flat=True)
     today = timezone.localtime(now).date()
     needed_until = max((valid_until_for(issued_on=today, months=m) for m in set(months)), default=None)
-    if needed_until is not None and expires_on < needed_until:
+    # Valid through ``needed_until``: the chain must hold until that day is over.
+    if needed_until is not None and ends < _start_of(needed_until + timedelta(days=1)):
         return SigningConcern("outlived", expires_on=expires_on, needed_until=needed_until)
     return None
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 def published_signing_keys(*, today=None) -> list:

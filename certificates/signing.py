@@ -141,8 +141,12 @@ def _from_dev_dir(directory: Path) -> SigningMaterial:
             "No attestation signing key: run `python manage.py create_signing_key` (development), or "
             "set ATTESTATION_SIGNING_PKCS12 or ATTESTATION_SIGNING_KEY and ATTESTATION_SIGNING_CERT."
         )
-    names = json.loads(current.read_text())
-    return _from_pem(str(directory / names["key"]), str(directory / names["chain"]))
+    try:
+        names = json.loads(current.read_text())
+        key_path, chain_path = str(directory / names["key"]), str(directory / names["chain"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ImproperlyConfigured(f"Cannot read {current}: {error!r}") from error
+    return _from_pem(key_path, chain_path)
 
 
 def configured_material() -> SigningMaterial:

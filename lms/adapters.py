@@ -1,3 +1,4 @@
+import logging
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -6,12 +7,15 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
 from . import roles
+
+logger = logging.getLogger(__name__)
 
 
 def public_url(path: str) -> str:
@@ -46,10 +50,15 @@ class AccountAdapter(DefaultAccountAdapter):
         in X-Forwarded-For (allauth's rule); without, the connecting address. A request that did
         not pass all the proxies (fewer entries than expected) counts by its connecting address
         instead of failing. Rate limits of sign-in and verification both key on it."""
+        if request is None:
+            return ""  # not in a request (a command): no address to give
         try:
             return super().get_client_ip(request)
         except ImproperlyConfigured:
             return request.META.get("REMOTE_ADDR", "")
+
+    def get_http_user_agent(self, request) -> str:
+        return super().get_http_user_agent(request) if request is not None else ""
 
     def save_user(self, request, user, form, commit=True):
         """Store the prescriber's profile with the user in one save, and give the Prescriber role.
@@ -91,6 +100,21 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         self.send_mail("account/email/account_already_exists", email, context)
 
+    def send_notification_mail(self, *args, **kwargs) -> None:
+        """allauth's security notices (``ACCOUNT_EMAIL_NOTIFICATIONS``): written at once, in the
+        request's language, and sent once the change is committed. A mail server that fails is
+        logged and undoes nothing: the change stands, and what follows it in the same request
+        (e.g. its audit events) is still recorded."""
+        self._after_commit = True
+        try:
+            super().send_notification_mail(*args, **kwargs)
+        finally:
+            self._after_commit = False
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        return _SentAfterCommit(message) if getattr(self, "_after_commit", False) else message
+
     def send_mail(self, template_prefix, email, context):
         context = {
             "service_name": gettext("Prescriber training"),
@@ -103,6 +127,22 @@ class AccountAdapter(DefaultAccountAdapter):
             "signup_url": public_url(reverse("account_signup")),
         }
         super().send_mail(template_prefix, email, context)
+
+
+class _SentAfterCommit:
+    """An e-mail whose ``send()`` waits for the commit and never fails the request."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def send(self):
+        transaction.on_commit(self._send)
+
+    def _send(self):
+        try:
+            self.message.send()
+        except Exception:
+            logger.exception("Could not send the security notice %r", self.message.subject)
 
 
 def _programme_titles(request) -> list[str]:

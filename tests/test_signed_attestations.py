@@ -14,6 +14,7 @@ import cbor2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from certificates import seal, selectors, signing, verification
 from certificates.models import Attestation, SigningKey
@@ -544,7 +545,7 @@ def key_ending_in(settings, tmp_path):
 
 def _signing_panel(client, user) -> str:
     client.force_login(user)
-    body = client.get("/admin/").content.decode()
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     marker = 'id="signing-key-section"'
     return body.split(marker, 1)[1] if marker in body else ""
 
@@ -556,8 +557,8 @@ def test_a_certificate_ending_before_todays_attestations_is_flagged_to_complianc
     key_ending_in(100)  # programme_nb's attestations are valid 12 months
     concern = selectors.signing_key_concern()
     assert concern.code == "outlived"
-    assert concern.expires_on == datetime.date.today() + datetime.timedelta(days=100)
-    assert concern.needed_until == selectors.valid_until_for(issued_on=datetime.date.today(), months=12)
+    assert concern.expires_on == timezone.localdate() + datetime.timedelta(days=100)
+    assert concern.needed_until == selectors.valid_until_for(issued_on=timezone.localdate(), months=12)
     officer = factories.ComplianceFactory()
     panel = _signing_panel(client, officer)
     assert "cannot be checked after" in panel and "ATTESTATION_TSA_URL" in panel
@@ -584,3 +585,12 @@ def test_an_expired_or_missing_key_is_flagged(client, key_ending_in):
     key_ending_in(None)
     assert selectors.signing_key_concern().code == "missing"
     assert "No signing key can be read" in _signing_panel(client, officer)
+
+
+@pytest.mark.usefixtures("programme_nb")
+def test_a_damaged_key_folder_is_flagged_not_a_broken_dashboard(client, key_ending_in, settings):
+    key_ending_in(400)
+    (settings.ATTESTATION_SIGNING_DIR / "current.json").write_text("{not json")
+    signing.forget_material()
+    assert selectors.signing_key_concern().code == "missing"
+    assert "No signing key can be read" in _signing_panel(client, factories.ComplianceFactory())

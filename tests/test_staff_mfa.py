@@ -9,7 +9,7 @@ import pytest
 from allauth.core import context as allauth_context
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from lms.models import User
@@ -231,8 +231,12 @@ def test_the_admin_account_page_links_to_two_factor_settings(client):
 
 def _commit_within(response, callbacks):
     """Run what allauth left for the commit, as at the end of a request (ATOMIC_REQUESTS): while
-    allauth still knows the request (the test client's capture runs them after it)."""
-    with allauth_context.request_context(response.wsgi_request):
+    allauth still knows the request (the test client's capture runs them after it), and then what
+    those leave for the commit in turn (the security notices)."""
+    with (
+        allauth_context.request_context(response.wsgi_request),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
         for callback in callbacks:
             callback()
 
@@ -255,17 +259,20 @@ def test_turning_on_two_factor_authentication_is_announced_to_the_owner(
     assert "https://lms.example.test/en/accounts/password/reset/" in body
 
 
-def test_a_password_change_is_announced_in_the_owners_language(client, mailoutbox):
+def test_a_password_change_is_announced_in_the_owners_language(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     prescriber = factories.PrescriberFactory()
     client.force_login(prescriber)
-    response = client.post(
-        "/nb/accounts/password/change/",
-        {
-            "oldpassword": factories.PASSWORD,
-            "password1": "et-nytt-langt-pass-2026",
-            "password2": "et-nytt-langt-pass-2026",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/nb/accounts/password/change/",
+            {
+                "oldpassword": factories.PASSWORD,
+                "password1": "et-nytt-langt-pass-2026",
+                "password2": "et-nytt-langt-pass-2026",
+            },
+        )
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[prescriber.email]]
     message = mailoutbox[0]
@@ -289,3 +296,53 @@ def test_new_recovery_codes_are_announced(client, mailoutbox, django_capture_on_
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "New recovery codes for two-factor authentication were made" in mailoutbox[0].body
+
+
+@pytest.fixture
+def mail_server_down(monkeypatch):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("the mail server went away")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+
+
+@pytest.mark.usefixtures("mail_server_down")
+def test_a_mail_server_that_fails_undoes_no_password_change(
+    client, caplog, django_capture_on_commit_callbacks
+):
+    prescriber = factories.PrescriberFactory()
+    client.force_login(prescriber)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/en/accounts/password/change/",
+            {
+                "oldpassword": factories.PASSWORD,
+                "password1": "a-new-long-pass-2026!",
+                "password2": "a-new-long-pass-2026!",
+            },
+        )
+    assert response.status_code == 302
+    assert User.objects.get(pk=prescriber.pk).check_password("a-new-long-pass-2026!")
+    assert "Could not send the security notice" in caplog.text
+
+
+@pytest.mark.usefixtures("mail_server_down")
+def test_a_mail_server_that_fails_loses_no_audit_event_of_a_new_authenticator(
+    client, django_capture_on_commit_callbacks
+):
+    from audit.models import AuditEvent
+
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    sign_in(client, editor)
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+    client.get(ACTIVATE)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    assert response.status_code == 302
+    _commit_within(response, callbacks)
+    added = AuditEvent.objects.filter(action="account.mfa_added", object_id=str(editor.pk))
+    assert sorted(added.values_list("payload__type", flat=True)) == ["recovery_codes", "totp"]
