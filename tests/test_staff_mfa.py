@@ -253,6 +253,7 @@ def test_turning_on_two_factor_authentication_is_announced_to_the_owner(
         response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
     _commit_within(response, callbacks)
     assert [m.to for m in mailoutbox] == [[editor.email]]
+    assert mailoutbox[0].subject == "Prescriber training: an authenticator app was set up"
     body = mailoutbox[0].body
     assert "Authenticator app activated." in body
     assert "A change was made to your account:" in body and "From IP address: 127.0.0.1" in body
@@ -276,7 +277,7 @@ def test_a_password_change_is_announced_in_the_owners_language(
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[prescriber.email]]
     message = mailoutbox[0]
-    assert message.subject == "Passord endret"
+    assert message.subject == "Forskriveropplæring: passordet ditt er endret"
     assert "Passordet ditt er endret." in message.body
     assert (
         "Det ble gjort en endring på kontoen din:" in message.body
