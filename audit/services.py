@@ -81,12 +81,7 @@ def _chain_queued_locked(previous: str, any_queued: bool = True) -> str:
             return previous
         events = []
         for row in queued:
-            fields = {
-                f.name: getattr(row, f.name)
-                for f in QueuedAuditEvent._meta.concrete_fields
-                if not f.primary_key
-            }
-            event = _chained(fields, previous)
+            event = _chained({name: getattr(row, name) for name in _CONTENT_FIELDS}, previous)
             previous = event.hash
             events.append(event)
         AuditEvent.objects.bulk_create(events)

@@ -100,6 +100,8 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         self.send_mail("account/email/account_already_exists", email, context)
 
+    _after_commit = False  # set while allauth sends a security notice
+
     def send_notification_mail(self, *args, **kwargs) -> None:
         """allauth's security notices (``ACCOUNT_EMAIL_NOTIFICATIONS``): written at once, in the
         request's language, and sent once the change is committed. A mail server that fails is
@@ -113,7 +115,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers=headers)
-        return _SentAfterCommit(message) if getattr(self, "_after_commit", False) else message
+        return _SentAfterCommit(message) if self._after_commit else message
 
     def send_mail(self, template_prefix, email, context):
         context = {

@@ -71,6 +71,14 @@ def enrol_totp(user) -> str:
     return secret
 
 
+def change_password(client, new_password: str, *, language: str = "en"):
+    """The signed-in user changes their password on allauth's page (the old one is ``PASSWORD``)."""
+    return client.post(
+        f"/{language}/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new_password, "password2": new_password},
+    )
+
+
 def totp_code(secret: str, *, periods_ago: int = 0) -> str:
     """The code the authenticator app with ``secret`` shows now (or ``periods_ago`` periods back)."""
     counter = int(time.time()) // 30 - periods_ago

@@ -280,14 +280,7 @@ def test_changing_the_password_signs_out_every_other_session(client, django_user
     elsewhere.force_login(user)
     assert elsewhere.get("/admin/").status_code == 200
 
-    response = client.post(
-        "/en/accounts/password/change/",
-        {
-            "oldpassword": factories.PASSWORD,
-            "password1": "a-new-long-pass-2026!",
-            "password2": "a-new-long-pass-2026!",
-        },
-    )
+    response = factories.change_password(client, "a-new-long-pass-2026!")
     assert response.status_code == 302
     assert django_user_model.objects.get(pk=user.pk).check_password("a-new-long-pass-2026!")
 

@@ -187,13 +187,8 @@ def test_setting_up_and_resetting_two_factor_authentication_is_in_the_audit_trai
 
     from audit.models import AuditEvent
 
-    editor = factories.MedicalAffairsFactory(mfa=False)
-    sign_in(client, editor)
-    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
-    client.get(ACTIVATE)
-    with django_capture_on_commit_callbacks() as callbacks:  # allauth signals once committed
-        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
-    _commit_within(response, callbacks)
+    editor = _ready_to_enrol(client)
+    _activate(client, django_capture_on_commit_callbacks)  # allauth signals once committed
     added = AuditEvent.objects.filter(action="account.mfa_added", object_id=str(editor.pk))
     assert sorted(added.values_list("payload__type", flat=True)) == ["recovery_codes", "totp"]
 
@@ -229,6 +224,23 @@ def test_the_admin_account_page_links_to_two_factor_settings(client):
 # -- the owner hears of every change to how the account is protected ------------------------------
 
 
+def _ready_to_enrol(client):
+    """A Medical affairs editor without a second factor, signed in and at the set-up page."""
+    editor = factories.MedicalAffairsFactory(mfa=False)
+    sign_in(client, editor)
+    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
+    client.get(ACTIVATE)
+    return editor
+
+
+def _activate(client, capture_on_commit):
+    """Give the authenticator's code, and run what allauth leaves for the commit (``_commit_within``)."""
+    with capture_on_commit() as callbacks:
+        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
+    _commit_within(response, callbacks)
+    return response
+
+
 def _commit_within(response, callbacks):
     """Run what allauth left for the commit, as at the end of a request (ATOMIC_REQUESTS): while
     allauth still knows the request (the test client's capture runs them after it), and then what
@@ -244,14 +256,9 @@ def _commit_within(response, callbacks):
 def test_turning_on_two_factor_authentication_is_announced_to_the_owner(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
-    editor = factories.MedicalAffairsFactory(mfa=False)
-    sign_in(client, editor)
-    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
-    client.get(ACTIVATE)
+    editor = _ready_to_enrol(client)
     mailoutbox.clear()
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
-    _commit_within(response, callbacks)
+    _activate(client, django_capture_on_commit_callbacks)
     assert [m.to for m in mailoutbox] == [[editor.email]]
     assert mailoutbox[0].subject == "Prescriber training: an authenticator app was set up"
     body = mailoutbox[0].body
@@ -266,14 +273,7 @@ def test_a_password_change_is_announced_in_the_owners_language(
     prescriber = factories.PrescriberFactory()
     client.force_login(prescriber)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/nb/accounts/password/change/",
-            {
-                "oldpassword": factories.PASSWORD,
-                "password1": "et-nytt-langt-pass-2026",
-                "password2": "et-nytt-langt-pass-2026",
-            },
-        )
+        response = factories.change_password(client, "et-nytt-langt-pass-2026", language="nb")
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[prescriber.email]]
     message = mailoutbox[0]
@@ -318,14 +318,7 @@ def test_a_mail_server_that_fails_undoes_no_password_change(
     prescriber = factories.PrescriberFactory()
     client.force_login(prescriber)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/en/accounts/password/change/",
-            {
-                "oldpassword": factories.PASSWORD,
-                "password1": "a-new-long-pass-2026!",
-                "password2": "a-new-long-pass-2026!",
-            },
-        )
+        response = factories.change_password(client, "a-new-long-pass-2026!")
     assert response.status_code == 302
     assert User.objects.get(pk=prescriber.pk).check_password("a-new-long-pass-2026!")
     assert "Could not send the security notice" in caplog.text
@@ -337,13 +330,7 @@ def test_a_mail_server_that_fails_loses_no_audit_event_of_a_new_authenticator(
 ):
     from audit.models import AuditEvent
 
-    editor = factories.MedicalAffairsFactory(mfa=False)
-    sign_in(client, editor)
-    client.post(REAUTHENTICATE, {"password": factories.PASSWORD})
-    client.get(ACTIVATE)
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(ACTIVATE, {"code": factories.totp_code(client.session["mfa.totp.secret"])})
-    assert response.status_code == 302
-    _commit_within(response, callbacks)
+    editor = _ready_to_enrol(client)
+    assert _activate(client, django_capture_on_commit_callbacks).status_code == 302
     added = AuditEvent.objects.filter(action="account.mfa_added", object_id=str(editor.pk))
     assert sorted(added.values_list("payload__type", flat=True)) == ["recovery_codes", "totp"]
