@@ -1,5 +1,7 @@
 """Admin registration only; the views live in ``admin_identity.py``."""
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from .admin_identity import HprVerificationViewSet
@@ -10,12 +12,30 @@ def register_hpr_verification_admin():
     return HprVerificationViewSet()
 
 
+# The admin's account page links to the account pages of allauth, which alone change how an
+# account signs in (Wagtail's own password and e-mail forms are off: lms.settings.base).
+
+
+@hooks.register("register_account_menu_item")
+def password_settings(request):
+    return {
+        "url": reverse("account_change_password"),
+        "label": _("Password"),
+        "help_text": _("Change your password. Your other sessions are signed out."),
+    }
+
+
+@hooks.register("register_account_menu_item")
+def email_settings(request):
+    return {
+        "url": reverse("account_email"),
+        "label": _("E-mail addresses"),
+        "help_text": _("Add, verify or remove the addresses you sign in and get e-mail with."),
+    }
+
+
 @hooks.register("register_account_menu_item")
 def two_factor_settings(request):
-    """The admin's account page links to the staff member's two-factor settings (allauth MFA)."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     return {
         "url": reverse("mfa_index"),
         "label": _("Two-factor authentication"),

@@ -221,6 +221,41 @@ def test_the_admin_account_page_links_to_two_factor_settings(client):
     assert re.search(link, page)
 
 
+def test_the_admin_account_page_changes_no_password_or_address_but_links_to_the_account_pages(client):
+    """A password or address changed on Wagtail's own form would skip e-mail verification and
+    the owner's security notice: only allauth's pages change them."""
+    editor = factories.MedicalAffairsFactory(email="editor.owner@example.com")
+    client.force_login(editor)
+    page = client.get("/admin/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="password-new_password1"' not in page
+    assert 'name="name_email-email"' not in page
+    assert re.search(r'href="/\w\w/accounts/password/change/"[^>]*>\s*Password<', page)
+    assert re.search(r'href="/\w\w/accounts/email/"[^>]*>\s*E-mail addresses<', page)
+
+    response = client.post(
+        "/admin/account/",
+        {
+            "name_email-first_name": "Hurried",
+            "name_email-last_name": "Editor",
+            "name_email-email": "someone.else@example.net",
+            "locale-preferred_language": "en",
+            "locale-current_time_zone": "Europe/Oslo",
+            "theme-theme": "system",
+            "theme-contrast": "system",
+            "theme-density": "default",
+            "password-old_password": factories.PASSWORD,
+            "password-new_password1": "a-new-long-pass-2026!",
+            "password-new_password2": "a-new-long-pass-2026!",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    saved = User.objects.get(pk=editor.pk)
+    assert saved.first_name == "Hurried"  # the name is still theirs to change here
+    assert saved.email == "editor.owner@example.com"
+    assert saved.check_password(factories.PASSWORD)
+
+
 # -- the owner hears of every change to how the account is protected ------------------------------
 
 

@@ -238,8 +238,12 @@ WAGTAIL_SITE_NAME = "Lemtrada LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "admin_login"  # lms.views.admin_login: to allauth, or a 403 page
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
-# One password reset: allauth's (rate-limited, e-mails in the user's language). Wagtail's own is off.
+# One place to change a password or an e-mail address, and one password reset: allauth's
+# (rate-limited, e-mail verification, security notices to the owner, other sessions ended).
+# Wagtail's account page links there instead (lms.wagtail_hooks).
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_MODERATION_ENABLED = True
