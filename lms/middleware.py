@@ -62,8 +62,21 @@ class StaffIdleTimeoutMiddleware:
 
 
 MFA_NEXT = "lms_mfa_next"
-MFA_GUARDED = ("/admin/", "/documents/")
-MFA_OPEN = ("/admin/login/",)  # hands over to allauth's sign-in
+
+
+def _mfa_open_paths() -> tuple[str, ...]:
+    """What staff reach before they have set up two-factor authentication: their account pages
+    (allauth: setting it up, confirming their password, signing out), the language switch, the
+    admin's login (which hands over to allauth's) and what holds no data."""
+    languages = [code for code, _ in settings.LANGUAGES]
+    return (
+        *(f"/{code}/accounts/" for code in languages),
+        *(f"/{code}/admin/login/" for code in languages),
+        "/admin/login/",
+        "/i18n/",
+        "/healthz",
+        settings.STATIC_URL,
+    )
 
 
 def _mfa_enrolled(user) -> bool:
@@ -82,22 +95,24 @@ def staff_enrolled(request) -> bool:
 class StaffMFARequiredMiddleware:
     """Medical affairs, Compliance officers and superusers use two-factor authentication.
 
-    Until they have enrolled an authenticator app, every request to the admin (and to its
-    documents) sends them to enrolment; afterwards allauth asks for a code at every sign-in.
-    Where they were going is kept and offered once enrolment is done.
+    Until they have enrolled an authenticator app, every request but their account pages sends
+    them to enrolment: not only the admin and its documents, but every page where their role
+    shows more than a prescriber sees (a Compliance officer downloads any holder's attestation).
+    Afterwards allauth asks for a code at every sign-in. Where they were going is kept and
+    offered once enrolment is done.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.open_paths = _mfa_open_paths()
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
             user is not None
             # path_info: the path the URL resolver matches, without the prefix the site is mounted
-            # under (SCRIPT_NAME), which would otherwise let "/prefix/admin/" pass unguarded.
-            and request.path_info.startswith(MFA_GUARDED)
-            and not request.path_info.startswith(MFA_OPEN)
+            # under (SCRIPT_NAME).
+            and not request.path_info.startswith(self.open_paths)
             and _is_staff(user)
             and not _mfa_enrolled(user)
         ):

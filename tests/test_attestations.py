@@ -429,6 +429,28 @@ def test_a_compliance_officer_may_download_any_attestation(issued):
     assert _download(factories.ComplianceFactory(), issued.pk).status_code == 200
 
 
+def test_a_compliance_officer_without_two_factor_authentication_is_sent_to_set_it_up_first(issued):
+    """A stolen password of a new officer must not open every holder's attestation: the role's
+    reach outside the admin is guarded like the admin."""
+    officer = factories.ComplianceFactory(mfa=False)
+    response = _download(officer, issued.pk)
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/2fa/totp/activate/"
+    factories.enrol_totp(officer)
+    assert _download(officer, issued.pk).status_code == 200
+
+
+def test_after_setting_up_two_factor_authentication_staff_continue_to_the_page_they_asked_for(issued):
+    officer = factories.ComplianceFactory(mfa=False)
+    client = Client()
+    client.force_login(officer)
+    asked = f"/en/attestations/{issued.pk}/pdf/"
+    assert client.get(asked)["Location"] == "/en/accounts/2fa/totp/activate/"
+    factories.enrol_totp(officer)
+    page = client.get("/en/accounts/2fa/").content.decode()
+    assert f'<a class="button" href="{asked}">Continue to the page you asked for</a>' in page
+
+
 @pytest.mark.parametrize(
     "who",
     [

@@ -102,13 +102,16 @@ def dev_mfa_code():
 
 
 @register.simple_tag(takes_context=True)
-def staff_continue_url(context):
-    """Where a staff member goes once two-factor authentication is set up: the admin page they were
-    sent away from (``lms.middleware.StaffMFARequiredMiddleware``), else the admin. Empty for
-    everybody else, and for staff not yet enrolled."""
+def staff_continue(context):
+    """Where a staff member goes once two-factor authentication is set up, as ``(address, label)``:
+    the page they were sent away from (``lms.middleware.StaffMFARequiredMiddleware``), else the
+    admin. None for everybody else, and for staff not yet enrolled."""
     from lms.middleware import MFA_NEXT, staff_enrolled
 
     request = context.get("request")
     if request is None or not staff_enrolled(request):
-        return ""
-    return request.session.get(MFA_NEXT) or "/admin/"
+        return None
+    url = request.session.get(MFA_NEXT) or "/admin/"
+    if url.startswith("/admin/"):
+        return url, _("Continue to the admin")
+    return url, _("Continue to the page you asked for")
