@@ -31,6 +31,7 @@ from courses.translation import (
     translation_sync_paused,
 )
 from lms.models import ProgrammeOwnerContact
+from quizzes import selectors as quiz_selectors
 from quizzes.models import Option, Question, Topic
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -217,14 +218,14 @@ class Loader:
         obj.save_revision(user=None, log_action=True).publish(user=None)
         (self.report.created if new else self.report.updated).append(label)
 
-    def _submit(self, obj, label: str, changed: list):
+    def _submit(self, obj, label: str, changed: list, *, material: bool = False):
         """Save what the files say as a draft and send it to Medical review, declaring what changed."""
         from courses import services as course_services
 
         revision = obj.save_revision(user=None, log_action=True)
         summary = self.summary or "Loaded from the content files: " + ", ".join(changed) + "."
         course_services.content_submit_for_review(
-            obj=obj, revision=revision, material=self.material, summary=summary, user=None
+            obj=obj, revision=revision, material=self.material or material, summary=summary, user=None
         )
         self.report.submitted.append(f"{label} ({', '.join(changed)})")
 
@@ -235,8 +236,9 @@ class Loader:
         else:
             self._submit(obj, label, ["new"])
 
-    def _update(self, obj, label: str, *, changed: list, apply) -> bool:
-        """Bring ``obj`` in line with the files: publish when installing or forced, else submit."""
+    def _update(self, obj, label: str, *, changed: list, apply, material: bool = False) -> bool:
+        """Bring ``obj`` in line with the files: publish when installing or forced, else submit
+        (declared material when ``material`` is set, whatever ``--not-material`` says)."""
         if not changed and obj.live:
             self.report.unchanged += 1
             return False
@@ -249,7 +251,7 @@ class Loader:
         if self.installing or self.force:
             self._publish(obj, label, new=False)
         else:
-            self._submit(obj, label, changed or ["not live"])
+            self._submit(obj, label, changed or ["not live"], material=material)
         return True
 
     def _update_fields(self, obj, values: dict, label: str, *, compare=None, extra_changes=()) -> bool:
@@ -457,7 +459,14 @@ class Loader:
                 changed = [k for k, v in values.items() if getattr(question, k) != v]
                 if current != options:
                     changed.append("options")
-                self._update(question, label, changed=changed, apply=apply)
+                # A new keyed answer is material even under --not-material.
+                rescored = quiz_selectors.keyed_answer_changed(
+                    question=question,
+                    kind=values["kind"],
+                    critical=values["critical"],
+                    correct_keys={key for key, _, correct in options if correct},
+                )
+                self._update(question, label, changed=changed, apply=apply, material=rescored)
             result[item["key"]] = question
         self._retire_missing(programme, keep=[item["key"] for item in data["questions"]])
         return result

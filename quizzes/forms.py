@@ -61,7 +61,29 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
             raise forms.ValidationError(
                 _("A multiple-choice question needs at least two correct options and at least one wrong one.")
             )
+        self._check_declared_material(cleaned, options)
         return cleaned
+
+    def _check_declared_material(self, cleaned, options):
+        """A change to how the live question is scored cannot be declared "not material"."""
+        if not self.is_declaring() or cleaned.get("material_change") != "no":
+            return
+        from .selectors import keyed_answer_changed
+
+        if keyed_answer_changed(
+            question=self.instance,
+            kind=cleaned.get("kind", self.instance.kind),
+            critical=cleaned.get("critical", self.instance.critical),
+            correct_keys={option.get("key") for option in options if option.get("is_correct")},
+        ):
+            self.add_error(
+                "material_change",
+                _(
+                    "This change alters how the question is scored (its type, whether it is critical "
+                    "or which answer is correct), so it is material: prescribers who attested under "
+                    "the old answer must renew."
+                ),
+            )
 
     def _check_language(self, cleaned):
         """Topic and lesson are those of the question's own language version of the programme."""

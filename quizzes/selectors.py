@@ -18,7 +18,7 @@ from lms import roles
 from lms.identity import hpr_is_verified
 
 from . import scoring
-from .models import Attempt, AttemptChoice, AttemptQuestion, Question
+from .models import Attempt, AttemptChoice, AttemptQuestion, Option, Question
 
 CLOSED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
@@ -266,6 +266,20 @@ def scoring_signature(question) -> tuple:
         question.lesson_anchor,
         tuple(sorted((option.key, option.is_correct) for option in question.options.all())),
     )
+
+
+def keyed_answer_changed(*, question, kind: str, critical: bool, correct_keys) -> bool:
+    """Would these values change how the live ``question`` is scored: its type, its critical flag,
+    or which options (by reference) are keyed correct? Such a change is always material: whoever
+    attested under the old key must renew. False for a question that is not live (its database
+    row is the live version while it is: drafts are kept in revisions)."""
+    if question.pk is None or not question.live:
+        return False
+    live = Question.objects.filter(pk=question.pk).values_list("kind", "critical").first()
+    if live is None:
+        return False
+    keyed = set(Option.objects.filter(question_id=question.pk, is_correct=True).values_list("key", flat=True))
+    return live != (kind, bool(critical)) or keyed != set(correct_keys)
 
 
 def draw_pool(*, programme, locale) -> tuple[list, dict]:

@@ -59,14 +59,25 @@ def test_a_later_load_submits_a_changed_lesson_for_review_and_publishes_nothing(
 
 
 def test_a_later_load_names_what_changed_when_no_summary_is_given(files):
-    critical_before = set(Question.objects.filter(critical=True).values_list("pk", flat=True))
-    _replace(files / "questions.nb.toml", "critical = true", "critical = false")
+    question = Question.objects.filter(locale__language_code="nb").order_by("pk").first()
+    old = f'rationale = "{question.rationale}"'
+    _replace(files / "questions.nb.toml", old, 'rationale = "Ny forklaring."')
     report = Loader(directory=files, material=False).run()
     assert report.submitted and not report.created and not report.updated
     # Nothing changed live: the change waits for review.
-    assert set(Question.objects.filter(critical=True).values_list("pk", flat=True)) == critical_before
+    assert Question.objects.get(pk=question.pk).rationale == question.rationale
     change = ContentChange.objects.get()
     assert not change.material
+    assert "rationale" in change.summary
+
+
+def test_a_new_critical_flag_from_the_files_is_material_even_when_declared_not(files):
+    critical_before = set(Question.objects.filter(critical=True).values_list("pk", flat=True))
+    _replace(files / "questions.nb.toml", "critical = true", "critical = false")
+    Loader(directory=files, material=False).run()
+    assert set(Question.objects.filter(critical=True).values_list("pk", flat=True)) == critical_before
+    change = ContentChange.objects.get()
+    assert change.material
     assert "critical" in change.summary
 
 

@@ -440,6 +440,38 @@ def test_a_material_change_to_a_question_requires_renewal_but_marks_no_lesson(
     assert quiz_selectors.quiz_eligibility(user=attestation.user, programme=programme).ok
 
 
+def _keyed(question) -> str:
+    return next(option.key for option in question.options.all() if option.is_correct)
+
+
+def test_a_new_keyed_answer_cannot_be_declared_not_material(client, programme, editors):
+    """An editor in a hurry calls a new correct answer "wording only": refused, nothing submitted."""
+    question = Question.objects.filter(locale=programme.locale, kind="single").order_by("pk").first()
+    other = next(option.key for option in question.options.all() if not option.is_correct)
+    client.force_login(editors[0])
+    response = client.post(
+        edit_url(question),
+        question_form(question, correct=other, **declaration(False, "Ryddet i svaralternativene.")),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "This change alters how the question is scored" in response.content.decode()
+    assert fresh(question).current_workflow_state is None
+    assert not ContentChange.objects.exists()
+
+
+def test_a_wording_change_to_a_question_may_be_declared_not_material(client, programme, editors):
+    question = Question.objects.filter(locale=programme.locale, kind="single").order_by("pk").first()
+    data = question_form(question, correct=_keyed(question), **declaration(False, "Rettet en skrivefeil."))
+    data["text"] = question.text + " (rettet)"
+    client.force_login(editors[0])
+    response = client.post(edit_url(question), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = ContentChange.objects.get()
+    assert not change.material
+    assert fresh(question).current_workflow_state is not None
+
+
 def test_a_question_submitted_without_the_declaration_is_refused(client, programme, editors):
     question = Question.objects.filter(locale=programme.locale).order_by("pk").first()
     client.force_login(editors[0])
