@@ -10,7 +10,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
@@ -225,8 +225,20 @@ def programme_content_approval(*, programme: ProgrammePage, lessons=None) -> Con
 
 
 def lesson_was_opened(*, user, lesson: LessonPage) -> bool:
-    """Has the server delivered this lesson (in any of its languages) to this user?"""
-    return LessonOpened.objects.filter(user=user, lesson_key=lesson.translation_key).exists()
+    """Has the server delivered this lesson (in any of its languages) to this user since its last
+    published material change? A lesson marked *Changed: read again* counts as delivered only
+    once it was opened again."""
+    changed_since = ContentChange.objects.filter(
+        lesson_key=lesson.translation_key,
+        material=True,
+        published_at__isnull=False,
+        published_at__gt=OuterRef("last_opened_at"),
+    )
+    return (
+        LessonOpened.objects.filter(user=user, lesson_key=lesson.translation_key)
+        .exclude(Exists(changed_since))
+        .exists()
+    )
 
 
 def programme_content_version(*, programme_key) -> int:

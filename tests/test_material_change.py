@@ -325,6 +325,13 @@ def test_material_change_end_to_end(client, programme, editors, django_capture_o
     assert eligibility.code == "lessons_unread"
 
     # Renewal: read the changed lesson again, pass again; the new attestation supersedes the old.
+    # Marking it read counts only once its new text was delivered: the holder opens it first.
+    client.force_login(holder_nb.user)
+    refused = client.post(f"/nb/lessons/{changed.pk}/read/")
+    assert refused["Location"] == fresh(changed).url
+    progress = course_selectors.programme_progress(user=holder_nb.user, programme=programme)
+    assert progress.changed_keys == {changed.translation_key}
+    assert client.get(fresh(changed).url).status_code == 200
     lesson_mark_read(user=holder_nb.user, lesson=changed)
     assert (
         unchanged.translation_key
