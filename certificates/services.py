@@ -26,6 +26,7 @@ from courses.selectors import (
     programme_in_language,
     programme_lessons,
 )
+from lms.validators import visible_text
 
 from . import notifications, pdf, selectors, signing
 from .models import ApiToken, Attestation, AttestationDocument, SerialCounter, SigningKey, TreatmentInitiation
@@ -245,7 +246,7 @@ def attestation_render_reset(*, attestation_id: int) -> None:
 @transaction.atomic
 def attestation_revoke(*, attestation, by, reason: str, now=None) -> Attestation:
     """Revoke an attestation with a reason; the verify page and API say ``revoked`` at once."""
-    reason = (reason or "").strip()
+    reason = visible_text(reason)
     if not reason:
         raise AttestationError("A reason is required to revoke an attestation.", code="reason_required")
     locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
@@ -471,7 +472,7 @@ class ApiTokenError(AttestationError):
 @transaction.atomic
 def api_token_create(*, name: str, by=None) -> tuple[ApiToken, str]:
     """Create a named token; returns it with the raw token, which is not kept anywhere."""
-    name = (name or "").strip()
+    name = visible_text(name)
     if not name:
         raise ApiTokenError(gettext("Give the token a name."), code="name_required")
     max_length = ApiToken._meta.get_field("name").max_length

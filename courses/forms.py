@@ -6,6 +6,8 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.forms import TaskStateCommentForm
 
+from lms.validators import visible_text
+
 # The admin buttons that send a change for review (Wagtail posts the button's name) or publish it
 # directly (only superusers may): these need the declaration, a plain "Save draft" does not.
 DECLARING_ACTIONS = ("action-submit", "action-restart-workflow", "action-publish")
@@ -49,7 +51,7 @@ class ChangeDeclarationForm(forms.Form):
         if self.is_declaring():
             if cleaned.get("material_change") not in ("yes", "no"):
                 self.add_error("material_change", _("Say whether this change is material."))
-            if not (cleaned.get("change_summary") or "").strip():
+            if not visible_text(cleaned.get("change_summary")):
                 self.add_error("change_summary", _("Describe what changed."))
         return cleaned
 
@@ -58,7 +60,7 @@ class ChangeDeclarationForm(forms.Form):
         if not self.is_valid():
             return None
         answer = self.cleaned_data.get("material_change")
-        summary = (self.cleaned_data.get("change_summary") or "").strip()
+        summary = visible_text(self.cleaned_data.get("change_summary"))
         if answer not in ("yes", "no") or not summary:
             return None
         return answer == "yes", summary

@@ -9,6 +9,8 @@ from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from lms.validators import visible_text
+
 from .blocks import LessonBodyBlock
 from .forms import ChangeDeclarationPageForm, ProgrammePageForm, change_declaration_panel
 
@@ -487,7 +489,7 @@ class PeerReviewTask(AbstractGroupApprovalTask):
     def on_action(self, task_state, user, action_name, **kwargs):
         from django.core.exceptions import PermissionDenied
 
-        if action_name == "reject" and not (kwargs.get("comment") or "").strip():
+        if action_name == "reject" and not visible_text(kwargs.get("comment")):
             # The edit view and the dashboard both collect the comment in a modal; a request
             # that skips it changes nothing.
             raise PermissionDenied(_("Say what needs to change."))

@@ -10,6 +10,7 @@ from wagtail.log_actions import log
 from wagtail.models import Page
 
 from audit.services import audit_record
+from lms.validators import visible_text
 
 from . import selectors
 from .models import ContentChange, LessonOpened, LessonPage, LessonProgress
@@ -159,7 +160,7 @@ def content_withdraw(*, obj, user, reason: str) -> list:
     the reason. The caller checks the ``courses.withdraw_content`` permission. Returns the versions
     withdrawn.
     """
-    reason = (reason or "").strip()
+    reason = visible_text(reason)
     if not reason:
         raise ContentNotWithdrawable(gettext("Give the reason for withdrawing it."))
     fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)

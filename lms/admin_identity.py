@@ -28,6 +28,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from . import identity
 from .models import User
+from .validators import visible_text
 
 PERMISSION = "lms.verify_hpr_number"
 
@@ -63,7 +64,7 @@ class ConfirmForm(forms.Form):
     )
 
     def clean_note(self):
-        note = self.cleaned_data["note"].strip()
+        note = visible_text(self.cleaned_data["note"])
         if not note:
             raise forms.ValidationError(_("Say what you checked."), code="required")
         return note

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 
+from .validators import visible_text
+
 # ASCII digits only: "９８７" must not pass as "987". Spaces people type are removed first.
 _TYPED = re.compile(r"[0-9]{1,14}")  # up to five leading zeros before nine digits
 _SPACES = re.compile(r"\s+")
@@ -125,7 +127,7 @@ def hpr_verify(*, user, method: str, by=None, note: str = "", now=None):
 
     if method not in User.HprVerification.values:
         raise ValueError(f"Unknown verification method {method!r}")
-    note = (note or "").strip()
+    note = visible_text(note)
     if method == User.HprVerification.COMPLIANCE and not note:
         raise ValidationError(
             _("Say what you checked to confirm the HPR number, e.g. “Checked in the HPR register on …”."),

@@ -19,15 +19,38 @@ BIDI_CONTROLS = frozenset(
     "\u2066\u2067\u2068\u2069"  # LRI, RLI, FSI, PDI
 )
 
+# Letters and symbols that draw nothing (Unicode has no property for them): a name of these
+# looks blank, or like another name.
+BLANK_CHARACTERS = frozenset(
+    "\u115f\u1160"  # HANGUL CHOSEONG and JUNGSEONG FILLER
+    "\u3164\uffa0"  # HANGUL FILLER, HALFWIDTH HANGUL FILLER
+    "\u2800"  # BRAILLE PATTERN BLANK
+)
+
 INVISIBLE_CHARACTERS_MESSAGE = _(
-    "Remove the invisible control or text-direction characters: they can make the text look "
-    "different from what it is. Type or paste it again as plain text."
+    "Remove the invisible characters (control, zero-width or text-direction characters): they "
+    "can make the text look different from what it is. Type or paste it again as plain text."
 )
 
 
+def _refused(character: str) -> bool:
+    # Cc: C0, DEL and C1 controls. Cf: format characters, the zero-width ones (U+200B to U+200D,
+    # U+2060, U+FEFF), the soft hyphen and every bidirectional control among them.
+    return unicodedata.category(character) in ("Cc", "Cf") or character in BLANK_CHARACTERS
+
+
 def refused_characters(value: str) -> list[str]:
-    """The control (C0, DEL, C1) and bidirectional-control characters in ``value``, in order."""
-    return [c for c in value or "" if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS]
+    """The control, format (zero-width, text-direction) and blank-looking characters in
+    ``value``, in order."""
+    return [c for c in value or "" if _refused(c) or c in BIDI_CONTROLS]
+
+
+def visible_text(value: str) -> str:
+    """``value`` without surrounding whitespace, or "" when nothing in it can be seen (only
+    spaces and invisible characters): for a reason or a note that must be given, "\u200b" is
+    none."""
+    text = (value or "").strip()
+    return text if any(not c.isspace() and not _refused(c) for c in text) else ""
 
 
 def validate_visible_text(value: str) -> None:

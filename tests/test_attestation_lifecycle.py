@@ -14,6 +14,7 @@ from wagtail.users.models import UserProfile
 from certificates import notifications, selectors, services
 from certificates.models import Attestation, TreatmentInitiation
 from quizzes import services as quiz_services
+from quizzes.models import Attempt
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -374,6 +375,28 @@ def test_the_inspect_page_shows_the_snapshot_and_what_replaced_it(client, progra
     assert f"/admin/attestations/revoke/{new.pk}/" in new_page
 
 
+@pytest.mark.parametrize(
+    ("utc", "oslo"),
+    [
+        (datetime.datetime(2026, 11, 26, 14, 59, tzinfo=datetime.UTC), "2026-11-26 15:59"),  # CET
+        (datetime.datetime(2026, 6, 30, 22, 30, tzinfo=datetime.UTC), "2026-07-01 00:30"),  # CEST
+    ],
+)
+def test_the_inspect_page_shows_when_the_quiz_attempt_started_in_local_time(
+    client, programme_with_bank, utc, oslo
+):
+    attestation = attested(programme_with_bank)
+    Attempt.objects.filter(pk=attestation.attempt_id).update(started_at=utc)
+    client.force_login(officer())
+
+    page = client.get(f"/admin/attestations/inspect/{attestation.pk}/").content.decode()
+
+    attempt = Attempt.objects.get(pk=attestation.attempt_id)
+    assert str(attempt) == f"{attestation.user} · {oslo}"
+    assert f"· {oslo}" in page
+    assert f"{utc:%Y-%m-%d %H:%M}" not in page
+
+
 def test_a_failed_pdf_can_be_rendered_again(client, programme_with_bank, django_capture_on_commit_callbacks):
     attestation = attested(programme_with_bank)
     Attestation.objects.filter(pk=attestation.pk).update(
@@ -421,11 +444,11 @@ def test_revoking_without_a_reason_changes_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         blank = client.post(f"/admin/attestations/revoke/{attestation.pk}/", {"reason": "   "})
         missing = client.post(f"/admin/attestations/revoke/{attestation.pk}/", {})
+        invisible = client.post(f"/admin/attestations/revoke/{attestation.pk}/", {"reason": "\u200b \u2060"})
 
-    assert blank.status_code == 200
-    assert missing.status_code == 200
-    assert blank.context["form"].errors["reason"]
-    assert missing.context["form"].errors["reason"]
+    for response in (blank, missing, invisible):
+        assert response.status_code == 200
+        assert response.context["form"].errors["reason"]
     row = fresh(attestation)
     assert row.state == Attestation.State.ACTIVE
     assert row.revoked_at is None

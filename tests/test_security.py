@@ -231,8 +231,17 @@ REFUSED = {
     "lrm": "\u200e",
     "rlm": "\u200f",
     "alm": "\u061c",
+    "zero-width-space": "\u200b",
+    "zero-width-non-joiner": "\u200c",
+    "zero-width-joiner": "\u200d",
+    "word-joiner": "\u2060",
+    "byte-order-mark": "\ufeff",
+    "soft-hyphen": "\u00ad",
+    "hangul-filler": "\u3164",
+    "halfwidth-hangul-filler": "\uffa0",
+    "braille-blank": "\u2800",
 }
-INVISIBLE = "Remove the invisible control or text-direction characters"
+INVISIBLE = "Remove the invisible characters"
 
 
 @pytest.mark.parametrize("char", REFUSED.values(), ids=REFUSED.keys())
@@ -243,6 +252,15 @@ def test_sign_up_refuses_a_name_with_a_control_or_direction_character_and_keeps_
     assert 'id="id_full_name-error"' in body and INVISIBLE in body
     assert 'value="ola@example.no"' in body and 'value="St. Olavs hospital"' in body
     assert 'name="full_name"' in body and "Nordmann" in body  # the typed name, to correct
+    assert not User.objects.filter(email="ola@example.no").exists()
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u3164", "\u2800 \u200b"], ids=["zwsp", "filler", "braille"])
+def test_sign_up_refuses_a_name_that_shows_nothing(client, name):
+    """A holder name nobody can see would read "Valid" above a blank on the verify page."""
+    response = client.post("/en/accounts/signup/", _signup_data(full_name=name))
+    assert response.status_code == 200
+    assert 'id="id_full_name-error"' in response.content.decode()
     assert not User.objects.filter(email="ola@example.no").exists()
 
 
@@ -286,7 +304,7 @@ def test_staff_cannot_put_a_direction_override_in_their_name_in_the_admin(client
     )
     assert response.status_code == 200
     # The admin speaks the site's language (bokmål) to a user who has not chosen another.
-    assert "Fjern de usynlige kontroll- eller tekstretningstegnene" in response.content.decode()
+    assert "Fjern de usynlige tegnene" in response.content.decode()
     assert User.objects.get(pk=user.pk).last_name == "Redaktør"
 
 
