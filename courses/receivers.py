@@ -2,6 +2,7 @@
 
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from wagtail.models import TaskState
 from wagtail.signals import page_unpublished, post_page_move, published, task_approved, task_rejected
 
 from audit.services import audit_record
@@ -19,15 +20,37 @@ def content_change_went_live(sender, instance, revision, **kwargs):
     change = ContentChange.objects.filter(revision=revision).first() if revision else None
     audit_record(
         "content.published",
-        actor=revision.user if revision else None,
+        # Who published it (the approving reviewer), not who saved the revision: that one is in
+        # the payload.
+        actor=_publisher(instance, revision),
         obj=instance,
         payload={
             "revision": revision.pk if revision else None,
+            "revision_saved_by": _label(revision.user) if revision else "",
             "material": change.material if change else None,
             "summary": change.summary if change else "",
             "content_version": change.content_version if change else None,
         },
     )
+
+
+def _publisher(instance, revision):
+    """Who published ``revision``: the reviewer whose approval published it (the workflow's last
+    task, approved on this revision), else whoever saved it (a superuser publishing directly);
+    None for the loader. Wagtail logs the publication itself only after ``published`` is sent."""
+    if revision is None:
+        return None
+    approval = (
+        TaskState.objects.filter(revision=revision, status=TaskState.STATUS_APPROVED)
+        .select_related("finished_by")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    return approval.finished_by if approval else revision.user
+
+
+def _label(user) -> str:
+    return (user.email or user.get_username()) if user is not None else ""
 
 
 def _review_decision(action, task_state, user):

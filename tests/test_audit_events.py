@@ -141,6 +141,9 @@ def test_content_review_and_withdrawal_are_recorded(client, programme, django_ca
     submitted, published, approved, withdrawn = events
     assert submitted.actor_id == editor.pk and submitted.payload["material"] is True
     assert published.payload["material"] is True and published.payload["content_version"]
+    # Published by the reviewer who approved it; the editor saved the revision.
+    assert published.actor_id == reviewer.pk
+    assert published.payload["revision_saved_by"] == editor.email
     assert approved.actor_id == reviewer.pk
     assert withdrawn.payload["reason"] == "Feil dose"
     assert Attestation.objects.count() == 0
