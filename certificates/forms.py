@@ -55,7 +55,8 @@ CONFIRMATION_LABELS = {
     ),
     "told_late_hlh": _(
         "The patient has been told about haemophagocytic lymphohistiocytosis (HLH), a life-threatening "
-        "immune reaction that can appear late: from a few months up to four years after treatment starts."
+        "immune reaction that can appear late: it has been reported from a few months to four years "
+        "after treatment starts, and four years is the latest reported, not a limit."
     ),
     "alert_card_given": _("The patient has been given the patient alert card."),
 }
@@ -80,7 +81,7 @@ GROUPS = [
         "patient",
         _("Information for the patient"),
         _("What the patient has been told and given before the first infusion."),
-        ["told_symptoms_after_infusion", "told_liver_symptoms", "told_late_hlh", "alert_card_given"],
+        ["told_symptoms_after_infusion", "told_liver_symptoms", "told_late_hlh"],
     ),
 ]
 
@@ -89,7 +90,7 @@ def confirmation_texts(confirmations: dict) -> list[str]:
     """What a stored record confirms, as sentences in the active language."""
     texts = []
     basis = dict(INDICATION_CHOICES).get(confirmations.get("indication_basis"))
-    for key in services.TREATMENT_CONFIRMATIONS:
+    for key in (*services.TREATMENT_CONFIRMATIONS, *services.RETIRED_TREATMENT_CONFIRMATIONS):
         if confirmations.get(key) is True:
             texts.append(str(CONFIRMATION_LABELS[key]))
         if key == "adult_highly_active_rrms" and basis:

@@ -324,7 +324,7 @@ def attestation_lookup_record(*, attestation=None, payload=None) -> None:
 # The treatment gate ---------------------------------------------------------------------
 
 #: What a prescriber confirms before a treatment initiation is recorded (from the DHPC of
-#: 16 April 2019, plus the patient alert card): each must be ``True``.
+#: 16 April 2019, as the course teaches it): each must be ``True``.
 TREATMENT_CONFIRMATIONS = (
     "adult_highly_active_rrms",
     "vital_signs_monitored",
@@ -333,8 +333,10 @@ TREATMENT_CONFIRMATIONS = (
     "told_symptoms_after_infusion",
     "told_liver_symptoms",
     "told_late_hlh",
-    "alert_card_given",
 )
+#: Confirmations asked for once and no longer (records that hold them still show them): the
+#: patient alert card is not in the letter or the course, so nobody attested knowing it.
+RETIRED_TREATMENT_CONFIRMATIONS = ("alert_card_given",)
 #: The letter's two alternatives for a new patient; exactly one is recorded.
 INDICATION_BASES = ("inadequate_response", "other_dmt_unsuitable")
 PATIENT_REFERENCE_MAX_LENGTH = 40

@@ -196,8 +196,23 @@ def test_confirmation_page_shows_what_was_recorded_and_when(client, prescriber, 
         recorded_at = formats.date_format(timezone.localtime(record.created_at), "DATETIME_FORMAT")
     assert recorded_at in body
     assert "Alternative 1: the patient has had full and adequate treatment" in body
-    assert "The patient has been given the patient alert card." in body
+    assert "four years is the latest reported, not a limit" in body
+    assert "alert card" not in body  # not in the letter or the course: not asked for
     assert not _inputs(body, "patient_reference")
+
+
+def test_a_record_that_confirmed_the_retired_alert_card_still_shows_it(
+    client, prescriber, programme_with_bank, url
+):
+    _pass_quiz(prescriber, programme_with_bank)
+    client.force_login(prescriber)
+    client.post(url, _valid_post("PAS-0043"))
+    record = TreatmentInitiation.objects.get(user=prescriber)
+    TreatmentInitiation.objects.filter(pk=record.pk).update(
+        confirmations={**record.confirmations, "alert_card_given": True}
+    )
+    body = client.get(f"{url}?recorded={record.pk}").content.decode()
+    assert "The patient has been given the patient alert card." in body
 
 
 ID_NUMBER_SHAPES = [
