@@ -30,6 +30,7 @@ from wagtail.models import Locale
 
 from audit.selectors import events_for
 from courses.models import ProgrammePage
+from lms import admin_filters
 from lms.identity import hpr_verified_q
 
 from . import selectors, services, tasks
@@ -77,8 +78,8 @@ class AttestationFilterSet(WagtailFilterSet):
     pdf_status = django_filters.ChoiceFilter(
         label=_("PDF"), choices=Attestation.PdfStatus.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
-    programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
-    issued_at = django_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
+    programme = admin_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    issued_at = admin_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
     expiring_within = django_filters.NumberFilter(
         label=_("Valid, expiring within (days)"),
         method="filter_expiring_within",
@@ -361,7 +362,8 @@ class AttestationRevokeView(AttestationActionView):
                 attestation=self.object, by=self.request.user, reason=form.cleaned_data["reason"]
             )
         except services.AttestationError as error:
-            form.add_error(None, REVOKE_REFUSALS.get(error.code, error.message))
+            field = "reason" if error.code == "reason_required" else None
+            form.add_error(field, REVOKE_REFUSALS.get(error.code, error.message))
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -513,8 +515,8 @@ class TreatmentInitiationFilterSet(WagtailFilterSet):
         empty_label=_("All"),
         widget=forms.RadioSelect,
     )
-    programme = django_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
-    created_at = django_filters.DateFromToRangeFilter(label=_("Recorded"), widget=DateRangePickerWidget)
+    programme = admin_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    created_at = admin_filters.DateFromToRangeFilter(label=_("Recorded"), widget=DateRangePickerWidget)
     status = django_filters.ChoiceFilter(
         label=_("Attestation status then"),
         choices=lambda: [(code, _status_label(code)) for code in selectors.STATUSES],

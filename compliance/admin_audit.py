@@ -18,6 +18,7 @@ from audit.labels import action_label
 from audit.models import AuditEvent
 from audit.services import audit_chain_queued
 from certificates.admin_attestations import ReadOnlyModelViewSet
+from lms import admin_filters
 
 from .views import RecordedExportMixin
 
@@ -31,10 +32,10 @@ class AuditEventFilterSet(WagtailFilterSet):
     action = django_filters.MultipleChoiceFilter(
         label=_("Event"), choices=_actions, widget=forms.CheckboxSelectMultiple
     )
-    occurred_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
+    occurred_at = admin_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
     object_type = django_filters.CharFilter(label=_("Object type"), lookup_expr="exact")
     object_id = django_filters.CharFilter(label=_("Object id"), lookup_expr="exact")
-    actor_id = django_filters.NumberFilter(label=_("Actor id"))
+    actor_id = admin_filters.IntegerFilter(label=_("Actor id"))
 
     class Meta:
         model = AuditEvent

@@ -16,6 +16,7 @@ from wagtail.permissions import register_permission_policy
 
 from certificates.admin_attestations import ReadOnlyModelViewSet
 from courses.models import ContentChange
+from lms import admin_filters
 
 from .models import PublishedRevision
 from .views import RecordedExportMixin
@@ -56,7 +57,7 @@ def published_revisions():
 
 class ContentHistoryFilterSet(WagtailFilterSet):
     material = django_filters.BooleanFilter(label=_("Material change"), widget=forms.NullBooleanSelect)
-    published_at = django_filters.DateFromToRangeFilter(label=_("Published"), widget=DateRangePickerWidget)
+    published_at = admin_filters.DateFromToRangeFilter(label=_("Published"), widget=DateRangePickerWidget)
 
     class Meta:
         model = PublishedRevision

@@ -27,7 +27,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from certificates import selectors as certificate_selectors
 from certificates.admin_attestations import LocalTimeInspectView, ReadOnlyModelViewSet
-from lms import identity
+from lms import admin_filters, identity
 from lms.models import User
 
 from . import prescribers, registers
@@ -137,7 +137,7 @@ class PrescriberFilterSet(WagtailFilterSet):
         label=_("Profession"), choices=User.Profession.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
     workplace = django_filters.CharFilter(label=_("Workplace"), lookup_expr="icontains")
-    date_joined = django_filters.DateFromToRangeFilter(label=_("Signed up"), widget=DateRangePickerWidget)
+    date_joined = admin_filters.DateFromToRangeFilter(label=_("Signed up"), widget=DateRangePickerWidget)
 
     class Meta:
         model = User

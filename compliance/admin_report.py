@@ -30,6 +30,7 @@ from audit.services import audit_record
 from certificates.pdf import render_html_to_pdf
 from certificates.selectors import STATUSES, AttestationStatus
 from courses.models import ProgrammePage
+from lms import admin_filters
 from quizzes.selectors import MIN_ANSWERS_FOR_FLAGS
 
 from .report import EXPIRY_WINDOWS, EffectivenessReport, Share, effectiveness_report
@@ -54,7 +55,7 @@ PERIOD_LIMITS = [MinValueValidator(datetime.date(1900, 1, 1)), MaxValueValidator
 
 
 class ReportForm(forms.Form):
-    programme = forms.ModelChoiceField(
+    programme = admin_filters.ModelChoiceField(
         label=gettext_lazy("Programme"), queryset=ProgrammePage.objects.none(), empty_label=None
     )
     date_from = forms.DateField(label=gettext_lazy("From"), widget=AdminDateInput, validators=PERIOD_LIMITS)
