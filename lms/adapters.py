@@ -85,6 +85,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_logout_redirect_url(self, request):
         return home_path()
 
+    # Confirming the e-mail address signs in the person who just signed up in this browser
+    # (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION), which allauth treats as the end of the sign-up; so
+    # does finishing a HelseID sign-up. (Confirming while signed in already leads to
+    # get_login_redirect_url; while signed out, to LOGIN_URL, reversed in the active language.)
+    def get_signup_redirect_url(self, request):
+        return home_path()
+
     # E-mails: links on the public address, subjects and bodies that name the service.
     def get_email_confirmation_url(self, request, emailconfirmation):
         return public_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

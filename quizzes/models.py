@@ -272,7 +272,12 @@ class Attempt(models.Model):
         indexes = [models.Index(fields=["user", "programme_key", "status"])]
 
     def __str__(self):
-        return f"{self.user} · {self.started_at:%Y-%m-%d %H:%M}"
+        """Who and when it started, in local time (the admin shows every other time that way)."""
+        from django.utils import timezone
+
+        if self.started_at is None:
+            return str(self.user)
+        return f"{self.user} · {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     @property
     def status_label(self) -> str:

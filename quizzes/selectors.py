@@ -362,7 +362,6 @@ class AttemptResult:
     attempt: Attempt
     topics: list
     missed: list
-    next_attempt_at: datetime | None
     review: bool = False
     review_after_pass: bool = False
     review_needs_hpr: bool = False
@@ -427,17 +426,10 @@ def attempt_result(*, attempt: Attempt, request=None) -> AttemptResult:
         request=request,
     )
     reviewed = [_reviewed(item, lesson_urls=lesson_urls, review=review) for item in shown]
-    next_attempt_at = None
-    if not attempt.passed:
-        rules = quiz_rules(programme=attempt.programme)
-        next_attempt_at = cooldown_until(
-            user=attempt.user_id, programme_key=attempt.programme_key, rules=rules
-        )
     return AttemptResult(
         attempt=attempt,
         topics=topic_results,
         missed=[q for q in reviewed if not q.is_correct],
-        next_attempt_at=next_attempt_at,
         review=review,
         review_after_pass=(
             not review

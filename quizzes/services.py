@@ -71,7 +71,10 @@ def attempt_expire_stale(*, user, programme_key, now=None) -> int:
 
 
 def _attempt_label(attempt, user) -> str:
-    return f"{user.get_full_name() or user.get_username()} · {attempt.started_at:%Y-%m-%d %H:%M}"
+    """The attempt's label in the audit trail: who, and when it started in local time (as
+    ``Attempt.__str__`` and every time the admin shows)."""
+    started = timezone.localtime(attempt.started_at)
+    return f"{user.get_full_name() or user.get_username()} · {started:%Y-%m-%d %H:%M}"
 
 
 def _tokens(count: int) -> list[str]:

@@ -237,10 +237,16 @@ def result(request, attempt_id):
     current = _own_attempt_or_404(request, attempt_id)
     if current.status != Attempt.Status.SUBMITTED:
         return redirect("quizzes:attempt", attempt_id=current.pk)
+    programme = current.programme.get_translation_or_none(Locale.get_active()) or current.programme
     context = {
         "result": selectors.attempt_result(attempt=current, request=request),
         "attempt": current,
         "quiz_url": reverse("quizzes:quiz", args=[_slug_for(current, request)]),
-        "programme": current.programme.get_translation_or_none(Locale.get_active()) or current.programme,
+        "programme": programme,
+        # The next step after a failed attempt is the learner's situation now, by the quiz page's
+        # own rule: an old failed attempt after a pass (or during a cooldown) offers no new one.
+        "next_step": None
+        if current.passed
+        else selectors.quiz_eligibility(user=request.user, programme=programme),
     }
     return render(request, "quizzes/result.html", context)

@@ -118,6 +118,57 @@ def test_following_the_verification_link_logs_in_and_opens_the_course(client, pr
     assert client.get(programme.url).status_code == 200
 
 
+def _confirmation_path(mail_body: str, lang: str) -> str:
+    key = re.search(r"/confirm-email/([^/\s]+)/", mail_body).group(1)
+    return f"/{lang}/accounts/confirm-email/{key}/"
+
+
+@pytest.mark.parametrize(("lang", "browser"), [("nb", "en"), ("en", "nb")])
+def test_confirming_the_address_after_signing_up_stays_in_the_pages_language(
+    client, programme, lang, browser
+):
+    """The confirmation signs the new prescriber in; they land on the home page in the language
+    they confirmed in, not on a bare "/" that the browser's language would send elsewhere."""
+    signup(client, lang)
+    response = client.post(
+        _confirmation_path(mail.outbox[0].body, lang), headers={"accept-language": browser}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/{lang}/"
+    assert EmailAddress.objects.get(email=VALID["email"]).verified
+    home = client.get(response["Location"], headers={"accept-language": browser})
+    assert home.status_code == 200
+    assert f'<html lang="{lang}">' in home.content.decode()
+    assert home.context["user"].email == VALID["email"]  # signed in by the confirmation
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_confirming_the_address_while_signed_in_stays_in_the_pages_language(client, lang):
+    signup(client, lang)
+    client.logout()
+    client.force_login(User.objects.get(email=VALID["email"]))
+    other = "en" if lang == "nb" else "nb"
+    response = client.post(_confirmation_path(mail.outbox[0].body, lang), headers={"accept-language": other})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/{lang}/"
+    assert EmailAddress.objects.get(email=VALID["email"]).verified
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_confirming_the_address_in_another_browser_leads_to_login_in_the_pages_language(client, lang):
+    """Not signed in and not the browser that signed up: confirmed, then asked to log in."""
+    signup(client, lang)
+    client.logout()
+    other = "en" if lang == "nb" else "nb"
+    response = client.post(_confirmation_path(mail.outbox[0].body, lang), headers={"accept-language": other})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/{lang}/accounts/login/"
+    assert EmailAddress.objects.get(email=VALID["email"]).verified
+
+
 def test_logged_in_user_without_a_verified_address_is_sent_to_verify(client, programme):
     user = factories.PrescriberFactory(verified=False)
     client.force_login(user)

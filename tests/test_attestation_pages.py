@@ -194,6 +194,25 @@ def test_the_verify_page_answers_with_and_without_a_language_prefix(client, pass
     assert passed.holder_name in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("browser", "other", "name"), [("nb", "en", "English"), ("en", "nb", "Norsk bokmål")]
+)
+def test_the_language_switch_on_the_qr_codes_verify_page_leads_to_the_other_language(
+    client, passed, browser, other, name
+):
+    """``/verify/<code>/`` takes its language from the browser: its link to the other language
+    must lead to the prefixed page in that language, not back to itself."""
+    client.logout()
+    code = passed.verification_code
+    body = client.get(f"/verify/{code}/", headers={"accept-language": browser}).content.decode()
+
+    assert f'<html lang="{browser}">' in body
+    assert f'href="/{other}/verify/{code}/" lang="{other}" hreflang="{other}">{name}</a>' in body
+    followed = client.get(f"/{other}/verify/{code}/", headers={"accept-language": browser})
+    assert followed.status_code == 200
+    assert f'<html lang="{other}">' in followed.content.decode()
+
+
 def test_an_unknown_code_gets_a_friendly_not_found_page(client):
     response = client.get("/en/verify/not-a-real-code-at-all/")
 

@@ -121,6 +121,15 @@ def test_an_expired_attempt_is_recorded(ready_prescriber, programme_with_bank):
     assert actions(object_type="quizzes.attempt") == ["attempt.started", "attempt.expired"]
 
 
+def test_an_attempts_label_in_the_trail_gives_its_start_in_local_time(ready_prescriber, programme_with_bank):
+    from datetime import UTC, datetime
+
+    started = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # 00:30 the next day in Oslo (CEST)
+    attempt = quiz_services.attempt_start(user=ready_prescriber, programme=programme_with_bank, now=started)
+    event = AuditEvent.objects.get(action="attempt.started", object_id=str(attempt.pk))
+    assert event.object_label.endswith("· 2026-07-01 00:30")
+
+
 def test_content_review_and_withdrawal_are_recorded(client, programme, django_capture_on_commit_callbacks):
     from tests.test_material_change import approve, submit_lesson_change
 

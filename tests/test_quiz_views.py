@@ -1,8 +1,11 @@
 """The quiz in the browser's terms: what a prescriber sees, and what tampering gets."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from certificates.models import Attestation
 from quizzes import services
@@ -99,11 +102,58 @@ def test_after_the_third_failure_the_result_says_when_the_next_attempt_opens(
         current = Attempt.objects.get(user=ready_prescriber, status="in_progress")
         client.post(_url(current), factories.as_post(factories.correct_answers(current, wrong={1, 2, 3})))
     response = client.get(f"/en/quiz/attempt/{current.pk}/result/")
-    assert response.context["result"].next_attempt_at is not None
+    assert response.context["next_step"].code == "cooldown"
     assert "Your next attempt opens on" in response.content.decode()
     refused = client.post(f"/en/quiz/{programme_with_bank.slug}/start/")
     assert refused.status_code == 403
     assert "The next attempt opens on" in refused.content.decode()
+
+
+def _pass_after_failing(client, attempt, programme):
+    """Fail ``attempt``, then pass a second one; returns the failed attempt, read again."""
+    client.post(_url(attempt), factories.as_post(factories.correct_answers(attempt, wrong={1, 2})))
+    client.post(f"/nb/quiz/{programme.slug}/start/")
+    second = Attempt.objects.get(user=attempt.user, status="in_progress")
+    client.post(_url(second), factories.as_post(factories.correct_answers(second)))
+    assert Attempt.objects.get(pk=second.pk).passed is True
+    failed = Attempt.objects.get(pk=attempt.pk)
+    assert failed.passed is False
+    return failed
+
+
+def test_an_old_failed_result_after_a_pass_offers_no_new_attempt(client, attempt, programme_with_bank):
+    """Its next step is the learner's situation now: the same answer the quiz page gives."""
+    failed = _pass_after_failing(client, attempt, programme_with_bank)
+    assert Attestation.objects.get(user=failed.user).state == Attestation.State.ACTIVE
+
+    for lang, offer, back in (
+        ("en", "You can start a new attempt now", "Back to the quiz"),
+        ("nb", "Du kan starte et nytt forsøk nå", "Tilbake til quizen"),
+    ):
+        quiz_page = client.get(f"/{lang}/quiz/{programme_with_bank.slug}/")
+        eligibility = quiz_page.context["eligibility"]
+        assert not eligibility.ok and eligibility.code == "attested"
+        body = client.get(f"/{lang}/quiz/attempt/{failed.pk}/result/").content.decode()
+        assert offer not in body, lang
+        assert back not in body, lang
+        assert eligibility.reason in body, lang
+    english = client.get(f"/en/quiz/attempt/{failed.pk}/result/").content.decode()
+    assert "You hold a valid attestation, so the quiz offers no new attempt." in english
+    assert client.post(f"/en/quiz/{programme_with_bank.slug}/start/").status_code == 403
+
+
+def test_an_old_failed_result_offers_a_new_attempt_again_once_renewal_opens(
+    client, attempt, programme_with_bank
+):
+    failed = _pass_after_failing(client, attempt, programme_with_bank)
+    Attestation.objects.filter(user=failed.user).update(
+        valid_until=timezone.localdate() + datetime.timedelta(days=5)
+    )
+
+    assert client.get(f"/en/quiz/{programme_with_bank.slug}/").context["eligibility"].ok
+    body = client.get(f"/en/quiz/attempt/{failed.pk}/result/").content.decode()
+    assert "You can start a new attempt now" in body
+    assert "Back to the quiz" in body
 
 
 def test_missing_answers_are_refused_and_the_choices_kept(client, attempt):

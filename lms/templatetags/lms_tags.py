@@ -40,7 +40,9 @@ def _url_in_language(path: str, code: str) -> str:
     if url != path or path.startswith(f"/{code}/"):
         return url
     try:
-        resolve(f"/{code}{path.split('?')[0]}")
+        # Resolved in ``code``: the language prefix only matches the active language.
+        with translation.override(code):
+            resolve(f"/{code}{path.split('?')[0]}")
     except Resolver404:
         return url
     return f"/{code}{path}"
