@@ -201,3 +201,32 @@ def test_the_logout_and_password_change_pages_use_the_site_layout(client, prescr
         body = client.get(path).content.decode()
         assert 'class="narrow card"' in body, path
         assert "Menu:" not in body, path
+
+
+def test_the_e_mail_addresses_page_lists_each_address_with_its_state_in_bokmal(client, prescriber):
+    client.force_login(prescriber)
+    page = client.get("/nb/accounts/email/").content.decode()
+    assert "<h1>E-postadresser</h1>" in page
+    assert f'<span class="email-address">{prescriber.email}</span>' in page
+    assert "Bekreftet" in page and "Hovedadresse" in page
+    assert "Email Addresses" not in page and "verifisert" not in page.lower()
+
+
+def test_an_added_address_is_listed_unconfirmed_until_confirmed_and_can_be_removed(client, prescriber):
+    from allauth.account.models import EmailAddress
+
+    client.force_login(prescriber)
+    mail.outbox.clear()
+    added = client.post("/en/accounts/email/", {"action_add": "", "email": "kari.jobb@example.no"})
+    assert added.status_code == 302
+    address = EmailAddress.objects.get(user=prescriber, email="kari.jobb@example.no")
+    assert not address.verified and not address.primary
+    assert [message.to for message in mail.outbox] == [["kari.jobb@example.no"]]
+    page = client.get("/en/accounts/email/").content.decode()
+    row = page[page.index("kari.jobb@example.no") :]
+    assert row.index("Not confirmed") < row.index("</label>")
+
+    removed = client.post("/en/accounts/email/", {"action_remove": "", "email": "kari.jobb@example.no"})
+    assert removed.status_code == 302
+    assert not EmailAddress.objects.filter(email="kari.jobb@example.no").exists()
+    assert User.objects.get(pk=prescriber.pk).email == prescriber.email

@@ -105,6 +105,10 @@ def test_sign_in_asks_an_enrolled_staff_member_for_a_code(client):
 
     page = client.get(AUTHENTICATE).content.decode()
     assert "or one of your recovery codes" in page  # the way in without the phone is named
+    assert "Enter the code from your authenticator app" in page and "Sign In" not in page
+    norwegian = client.get(AUTHENTICATE.replace("/en/", "/nb/")).content.decode()
+    assert "Skriv inn koden fra autentiseringsappen" in norwegian
+    assert "ennligst" not in norwegian and "Alternative valg" not in norwegian
     refused = client.post(AUTHENTICATE, {"code": "123456"})
     assert refused.status_code == 200
     assert "Incorrect code" in refused.content.decode()
