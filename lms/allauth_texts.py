@@ -15,4 +15,5 @@ ALLAUTH_REWORDED = (
     gettext_noop("Sign In"),
     gettext_noop("Remember Me"),
     gettext_noop("Email"),
+    gettext_noop("Email address"),
 )
