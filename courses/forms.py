@@ -42,6 +42,26 @@ class ChangeDeclarationForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        declared = self._declaration_under_review()
+        if declared is not None:
+            # The reviewer sees what the author declared (and an author sent back sees it again).
+            self.initial.setdefault("material_change", "yes" if declared.material else "no")
+            self.initial.setdefault("change_summary", declared.summary)
+
+    def _declaration_under_review(self):
+        """The declaration kept with the revision in review (or sent back), for an admin form."""
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            return None
+        task_state = getattr(instance, "current_workflow_task_state", None)
+        if task_state is None or task_state.revision_id is None:
+            return None
+        from .models import ContentChange
+
+        return ContentChange.objects.filter(revision_id=task_state.revision_id).first()
+
     def is_declaring(self) -> bool:
         """Whether the button pressed submits the change for review (or publishes it)."""
         return self.is_bound and any(self.data.get(name) for name in DECLARING_ACTIONS)

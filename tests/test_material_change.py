@@ -220,6 +220,16 @@ def test_a_plain_save_needs_no_declaration_and_records_none(client, programme, e
     assert not ContentChange.objects.exists()
 
 
+def test_the_reviewer_sees_the_declaration_in_the_edit_view(client, programme, editors):
+    editor, reviewer = editors
+    lesson = lessons(programme)[0]
+    submit_lesson_change(client, lesson, editor, material=True, summary="Leverfunksjon før hver infusjon.")
+    client.force_login(reviewer)
+    page = client.get(edit_url(lesson), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<input[^>]*name="material_change"[^>]*value="yes"[^>]*checked', page)
+    assert "Leverfunksjon før hver infusjon.</textarea>" in page
+
+
 def test_a_submitted_lesson_change_is_declared_on_the_revision_under_review(client, programme, editors):
     lesson = lessons(programme)[1]
     change = submit_lesson_change(client, lesson, editors[0], material=True)
