@@ -14,4 +14,8 @@ MISSING_IN_WAGTAIL_NB = (
     gettext_noop("There are no %(model_name)s to display."),
     gettext_noop("No %(model_name)s match your query."),
     gettext_noop("Skip to main content"),
+    gettext_noop("Help"),
+    gettext_noop("Keyboard shortcuts"),
+    gettext_noop("Search all pages…"),
+    gettext_noop("Edit account avatar"),
 )

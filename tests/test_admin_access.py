@@ -86,3 +86,11 @@ def test_the_no_access_page_shows_other_messages_but_not_wagtails_english_refusa
     body = response.content.decode()
     assert "You do not have permission to access the admin." not in body
     assert 'class="message message-success"' in body  # allauth's "You are logged in as …" is kept
+
+
+def test_the_norwegian_admin_names_its_own_menus_in_bokmal(client):
+    """Texts Wagtail's own catalogue leaves in English (lms.wagtail_texts), on every admin page."""
+    client.force_login(factories.ComplianceFactory())
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "Søk i alle sider …" in page and "Search all pages…" not in page
+    assert '"name": "help", "label": "Hjelp"' in page  # the sidebar's Help menu
