@@ -464,7 +464,7 @@ class Loader:
                     question=question,
                     kind=values["kind"],
                     critical=values["critical"],
-                    correct_keys={key for key, _, correct in options if correct},
+                    options=options,
                 )
                 self._update(question, label, changed=changed, apply=apply, material=rescored)
             result[item["key"]] = question

@@ -55,7 +55,9 @@ class ChangeDeclarationForm(forms.Form):
         instance = getattr(self, "instance", None)
         if instance is None or instance.pk is None:
             return None
-        task_state = getattr(instance, "current_workflow_task_state", None)
+        # In review, or sent back (Wagtail's current_workflow_task_state covers only the first).
+        state = getattr(instance, "current_workflow_state", None)
+        task_state = state.current_task_state if state is not None else None
         if task_state is None or task_state.revision_id is None:
             return None
         from .models import ContentChange

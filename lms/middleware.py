@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
 LAST_SEEN = "lms_staff_last_seen"
@@ -62,6 +63,7 @@ class StaffIdleTimeoutMiddleware:
 
 
 MFA_NEXT = "lms_mfa_next"
+NOT_PAGES = ("/favicon.ico", "/robots.txt", "/apple-touch-icon.png")
 
 
 def _mfa_open_paths() -> tuple[str, ...]:
@@ -92,6 +94,21 @@ def staff_enrolled(request) -> bool:
     return user is not None and _is_staff(user) and _mfa_enrolled(user)
 
 
+def _page_asked_for(request) -> bool:
+    """A page the browser navigated to, on this site: worth coming back to after enrolment.
+
+    Not what a page fetches by itself (``Sec-Fetch-Mode`` other than ``navigate``; a browser
+    asks every site for ``/favicon.ico``), and never a path that leaves the site (``//host/``)."""
+    path = request.get_full_path()
+    return (
+        request.method == "GET"
+        and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        and request.path_info not in NOT_PAGES
+        and path.startswith("/")
+        and url_has_allowed_host_and_scheme(path, allowed_hosts=None)  # refuses "//host/"
+    )
+
+
 class StaffMFARequiredMiddleware:
     """Medical affairs, Compliance officers and superusers use two-factor authentication.
 
@@ -116,8 +133,10 @@ class StaffMFARequiredMiddleware:
             and _is_staff(user)
             and not _mfa_enrolled(user)
         ):
-            if request.method == "GET":
-                request.session[MFA_NEXT] = request.get_full_path()
+            if not _page_asked_for(request):
+                # A favicon, a script's fetch: no page to come back to, no message to show.
+                return redirect("mfa_activate_totp")
+            request.session[MFA_NEXT] = request.get_full_path()
             messages.info(
                 request,
                 gettext(

@@ -19,13 +19,30 @@ BIDI_CONTROLS = frozenset(
     "\u2066\u2067\u2068\u2069"  # LRI, RLI, FSI, PDI
 )
 
-# Letters and symbols that draw nothing (Unicode has no property for them): a name of these
-# looks blank, or like another name.
-BLANK_CHARACTERS = frozenset(
-    "\u115f\u1160"  # HANGUL CHOSEONG and JUNGSEONG FILLER
-    "\u3164\uffa0"  # HANGUL FILLER, HALFWIDTH HANGUL FILLER
-    "\u2800"  # BRAILLE PATTERN BLANK
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that draw
+# nothing (zero-width, joiners, variation selectors, fillers, invisible operators). Python's
+# unicodedata has no such property, so the ranges are listed here.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
 )
+# Symbols that draw nothing either, though Unicode does not call them ignorable.
+BLANK_CHARACTERS = frozenset("\u2800")  # BRAILLE PATTERN BLANK
 
 INVISIBLE_CHARACTERS_MESSAGE = _(
     "Remove the invisible characters (control, zero-width or text-direction characters): they "
@@ -33,10 +50,19 @@ INVISIBLE_CHARACTERS_MESSAGE = _(
 )
 
 
+def _ignorable(character: str) -> bool:
+    code = ord(character)
+    return any(low <= code <= high for low, high in DEFAULT_IGNORABLE)
+
+
 def _refused(character: str) -> bool:
-    # Cc: C0, DEL and C1 controls. Cf: format characters, the zero-width ones (U+200B to U+200D,
-    # U+2060, U+FEFF), the soft hyphen and every bidirectional control among them.
-    return unicodedata.category(character) in ("Cc", "Cf") or character in BLANK_CHARACTERS
+    # Cc: C0, DEL and C1 controls. Cf: format characters (zero-width, soft hyphen, every
+    # bidirectional control). Cn: unassigned. Zl, Zp: line and paragraph separators.
+    return (
+        unicodedata.category(character) in ("Cc", "Cf", "Cn", "Zl", "Zp")
+        or character in BLANK_CHARACTERS
+        or _ignorable(character)
+    )
 
 
 def refused_characters(value: str) -> list[str]:

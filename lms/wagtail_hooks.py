@@ -30,7 +30,7 @@ def email_settings(request):
     return {
         "url": reverse("account_email"),
         "label": _("E-mail addresses"),
-        "help_text": _("Add, verify or remove the addresses you sign in and get e-mail with."),
+        "help_text": _("Add, confirm or remove your e-mail addresses, and choose the one we write to."),
     }
 
 

@@ -74,14 +74,14 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
             question=self.instance,
             kind=cleaned.get("kind", self.instance.kind),
             critical=cleaned.get("critical", self.instance.critical),
-            correct_keys={option.get("key") for option in options if option.get("is_correct")},
+            options=[(o.get("key"), o.get("text", ""), bool(o.get("is_correct"))) for o in options],
         ):
             self.add_error(
                 "material_change",
                 _(
-                    "This change alters how the question is scored (its type, whether it is critical "
-                    "or which answer is correct), so it is material: prescribers who attested under "
-                    "the old answer must renew."
+                    "This change alters how the question is scored (its type, whether it is critical, "
+                    "which answer is correct or what the correct answer says), so it is material: "
+                    "prescribers who attested under the old answer must renew."
                 ),
             )
 

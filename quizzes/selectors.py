@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.db.models import Case, Count, ExpressionWrapper, FloatField, Max, Q, Sum, Value, When
@@ -268,18 +269,67 @@ def scoring_signature(question) -> tuple:
     )
 
 
-def keyed_answer_changed(*, question, kind: str, critical: bool, correct_keys) -> bool:
-    """Would these values change how the live ``question`` is scored: its type, its critical flag,
-    or which options (by reference) are keyed correct? Such a change is always material: whoever
-    attested under the old key must renew. False for a question that is not live (its database
-    row is the live version while it is: drafts are kept in revisions)."""
-    if question.pk is None or not question.live:
+def _normalised(text: str) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _last_published_scoring(question) -> tuple | None:
+    """(kind, critical, [(key, text, is_correct), ...]) of the version learners last saw: the
+    live row (drafts are kept in revisions), or for a question taken off line (withdrawn), the
+    revision last published; None for one never published."""
+    if question.pk is None:
+        return None
+    if question.live:
+        row = Question.objects.filter(pk=question.pk).values_list("kind", "critical").first()
+        if row is None:
+            return None
+        options = Option.objects.filter(question_id=question.pk).values_list("key", "text", "is_correct")
+        return (*row, list(options))
+    from wagtail.log_actions import registry as log_registry
+
+    entry = (
+        log_registry.get_logs_for_instance(question)
+        .filter(action="wagtail.publish", revision__isnull=False)
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    if entry is None:
+        return None
+    published = entry.revision.as_object()
+    options = [(option.key, option.text, option.is_correct) for option in published.options.all()]
+    return published.kind, published.critical, options
+
+
+# How alike a keyed answer's text must stay to count as the same answer reworded (a typo fixed);
+# below it, the answer was rewritten (difflib's ratio: 1.0 identical).
+SAME_ANSWER_SIMILARITY = 0.75
+
+
+def keyed_answer_changed(*, question, kind: str, critical: bool, options) -> bool:
+    """Would these values change how the question is scored against the version learners last
+    saw? ``options`` are ``(key, text, is_correct)``. A change of type or critical flag, of which
+    references are keyed correct, a wrong answer's text moved onto a keyed one (or the reverse),
+    or a keyed answer rewritten beyond a typo, is always material: whoever attested under the old
+    key must renew. False for a question never published."""
+    before = _last_published_scoring(question)
+    if before is None:
         return False
-    live = Question.objects.filter(pk=question.pk).values_list("kind", "critical").first()
-    if live is None:
-        return False
-    keyed = set(Option.objects.filter(question_id=question.pk, is_correct=True).values_list("key", flat=True))
-    return live != (kind, bool(critical)) or keyed != set(correct_keys)
+    old_kind, old_critical, old_options = before
+    if (old_kind, bool(old_critical)) != (kind, bool(critical)):
+        return True
+    old_keyed = {key: _normalised(text) for key, text, correct in old_options if correct}
+    new_keyed = {key: _normalised(text) for key, text, correct in options if correct}
+    if set(old_keyed) != set(new_keyed):
+        return True
+    old_wrong = {_normalised(text) for _, text, correct in old_options if not correct}
+    new_wrong = {_normalised(text) for _, text, correct in options if not correct}
+    if set(new_keyed.values()) & old_wrong or set(old_keyed.values()) & new_wrong:
+        return True
+    return any(
+        SequenceMatcher(None, old_keyed[key], text).ratio() < SAME_ANSWER_SIMILARITY
+        for key, text in new_keyed.items()
+    )
 
 
 def draw_pool(*, programme, locale) -> tuple[list, dict]:

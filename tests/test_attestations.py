@@ -440,6 +440,21 @@ def test_a_compliance_officer_without_two_factor_authentication_is_sent_to_set_i
     assert _download(officer, issued.pk).status_code == 200
 
 
+def test_the_way_back_after_set_up_is_a_page_on_this_site_not_a_favicon_or_another_site(issued):
+    officer = factories.ComplianceFactory(mfa=False)
+    client = Client()
+    client.force_login(officer)
+    asked = f"/en/attestations/{issued.pk}/pdf/"
+    client.get(asked)
+    client.get("/favicon.ico")  # every browser asks, right after the set-up page
+    client.get(f"/en/attestations/{issued.pk}/", HTTP_SEC_FETCH_MODE="cors")  # a script's fetch
+    client.get("/", PATH_INFO="//evil.example/")  # a path that reads as another host
+    factories.enrol_totp(officer)
+    page = client.get("/en/accounts/2fa/").content.decode()
+    assert f'<a class="button" href="{asked}">' in page
+    assert "evil.example" not in page
+
+
 def test_after_setting_up_two_factor_authentication_staff_continue_to_the_page_they_asked_for(issued):
     officer = factories.ComplianceFactory(mfa=False)
     client = Client()

@@ -134,6 +134,13 @@ def test_a_missing_page_gets_the_sites_own_404_in_its_language(client, lang, hea
     assert f'<html lang="{lang}">' in body and heading in body and "lms/site.css" in body
 
 
+def test_the_404_pages_language_links_stay_on_this_site(client):
+    """A missing page at "//host/" must not offer links to that host."""
+    body = client.get("/", PATH_INFO="//evil.example/en/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "evil.example" not in body
+    assert 'href="/nb/"' in body
+
+
 @pytest.mark.parametrize(("lang", "heading"), [("en", "Something went wrong"), ("nb", "Noe gikk galt")])
 def test_the_500_page_needs_no_request_and_speaks_the_language(lang, heading):
     with translation.override(lang):

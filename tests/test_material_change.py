@@ -477,6 +477,57 @@ def test_a_new_keyed_answer_cannot_be_declared_not_material(client, programme, e
     assert not ContentChange.objects.exists()
 
 
+def _swap_keyed_text(data, question):
+    """The form data with the keyed option's text and a wrong option's text swapped."""
+    options = list(question.options.all())
+    keyed = next(i for i, o in enumerate(options) if o.is_correct)
+    wrong = next(i for i, o in enumerate(options) if not o.is_correct)
+    data[f"options-{keyed}-text"], data[f"options-{wrong}-text"] = options[wrong].text, options[keyed].text
+    return data
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["swap the texts", "rewrite the keyed text", "withdrawn first"],
+)
+def test_a_new_correct_answer_under_the_same_reference_cannot_be_declared_not_material(
+    client, programme, editors, change
+):
+    question = Question.objects.filter(locale=programme.locale, kind="single").order_by("pk").first()
+    if change == "withdrawn first":
+        from courses.services import content_withdraw
+
+        content_withdraw(obj=question, user=factories.StaffFactory(is_superuser=True), reason="Feil nøkkel")
+        question = fresh(question)
+        assert not question.live
+    data = question_form(question, correct=_keyed(question), **declaration(False, "Ryddet."))
+    if change == "swap the texts":
+        _swap_keyed_text(data, question)
+    elif change == "rewrite the keyed text":
+        keyed = next(i for i, o in enumerate(question.options.all()) if o.is_correct)
+        data[f"options-{keyed}-text"] = "Klinisk isolert syndrom uten tegn på sykdomsaktivitet"
+    else:
+        other = next(o.key for o in question.options.all() if not o.is_correct)
+        data = question_form(question, correct=other, **declaration(False, "Ryddet."))
+    client.force_login(editors[0])
+    response = client.post(edit_url(question), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "This change alters how the question is scored" in response.content.decode()
+    assert not ContentChange.objects.exists()
+
+
+def test_a_typo_fixed_in_the_correct_answer_may_be_declared_not_material(client, programme, editors):
+    question = Question.objects.filter(locale=programme.locale, kind="single").order_by("pk").first()
+    question.options.filter(is_correct=True).update(text="Relapserende remitterende multippel sklerose")
+    keyed = next(i for i, o in enumerate(question.options.all()) if o.is_correct)
+    data = question_form(question, correct=_keyed(question), **declaration(False, "Rettet en skrivefeil."))
+    data[f"options-{keyed}-text"] = "Relapserende-remitterende multippel sklerose (RRMS)"
+    client.force_login(editors[0])
+    response = client.post(edit_url(question), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not ContentChange.objects.get().material
+
+
 def test_a_wording_change_to_a_question_may_be_declared_not_material(client, programme, editors):
     question = Question.objects.filter(locale=programme.locale, kind="single").order_by("pk").first()
     data = question_form(question, correct=_keyed(question), **declaration(False, "Rettet en skrivefeil."))

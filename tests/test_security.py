@@ -240,6 +240,12 @@ REFUSED = {
     "hangul-filler": "\u3164",
     "halfwidth-hangul-filler": "\uffa0",
     "braille-blank": "\u2800",
+    "combining-grapheme-joiner": "\u034f",
+    "variation-selector-16": "\ufe0f",
+    "variation-selector-17": "\U000e0100",
+    "khmer-inherent-vowel": "\u17b4",
+    "unassigned": "\u2065",
+    "line-separator": "\u2028",
 }
 INVISIBLE = "Remove the invisible characters"
 
@@ -255,7 +261,11 @@ def test_sign_up_refuses_a_name_with_a_control_or_direction_character_and_keeps_
     assert not User.objects.filter(email="ola@example.no").exists()
 
 
-@pytest.mark.parametrize("name", ["\u200b", "\u3164", "\u2800 \u200b"], ids=["zwsp", "filler", "braille"])
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b", "\u3164", "\u2800 \u200b", "\u034f\u3000\ufe0f", "\u3000"],
+    ids=["zwsp", "filler", "braille", "joiner-and-selector", "ideographic-space"],
+)
 def test_sign_up_refuses_a_name_that_shows_nothing(client, name):
     """A holder name nobody can see would read "Valid" above a blank on the verify page."""
     response = client.post("/en/accounts/signup/", _signup_data(full_name=name))

@@ -302,7 +302,8 @@ STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "3
 
 # Two-factor authentication (allauth MFA): an authenticator app (TOTP) with recovery codes, and
 # security keys or passkeys (WebAuthn) beside them. Staff (Medical affairs, Compliance officers,
-# superusers) must enrol before the admin opens to them (lms.middleware.StaffMFARequiredMiddleware);
+# superusers) must enrol before any page but their account pages opens to them
+# (lms.middleware.StaffMFARequiredMiddleware);
 # prescribers may. A used code is remembered in the cache for its 30 s period (replay
 # protection): in production the shared Redis.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

@@ -35,7 +35,10 @@ def language_links(context):
 
 
 def _url_in_language(path: str, code: str) -> str:
-    """The same page in ``code``; an unprefixed path (e.g. the QR code's /verify/…/) gets the prefix."""
+    """The same page in ``code``; an unprefixed path (e.g. the QR code's /verify/…/) gets the prefix.
+    A path that would read as another host ("//host/…", a 404 page's own address) leads home."""
+    if not path.startswith("/") or path.startswith("//"):
+        return f"/{code}/"
     url = translate_url(path, code)
     if url != path or path.startswith(f"/{code}/"):
         return url
@@ -114,6 +117,8 @@ def staff_continue(context):
     if request is None or not staff_enrolled(request):
         return None
     url = request.session.get(MFA_NEXT) or "/admin/"
+    if not url.startswith("/") or url.startswith("//"):
+        url = "/admin/"  # never off the site (the middleware stores none such; older sessions might)
     if url.startswith("/admin/"):
         return url, _("Continue to the admin")
     return url, _("Continue to the page you asked for")
