@@ -230,6 +230,21 @@ def test_the_reviewer_sees_the_declaration_in_the_edit_view(client, programme, e
     assert "Leverfunksjon før hver infusjon.</textarea>" in page
 
 
+def test_an_author_sent_back_finds_the_declaration_again(client, programme, editors):
+    editor, reviewer = editors
+    lesson = lessons(programme)[0]
+    submit_lesson_change(client, lesson, editor, material=False, summary="Rettet en skrivefeil.")
+    task_state = fresh(lesson).current_workflow_task_state
+    client.force_login(reviewer)
+    url = reverse("wagtailadmin_pages:workflow_action", args=(lesson.pk, "reject", task_state.pk))
+    assert client.post(url, {"comment": "Skriv om avsnitt 2."}).status_code in (200, 302)
+    assert fresh(lesson).current_workflow_state.status == "needs_changes"
+    client.force_login(editor)
+    page = client.get(edit_url(lesson), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<input[^>]*name="material_change"[^>]*value="no"[^>]*checked', page)
+    assert "Rettet en skrivefeil.</textarea>" in page
+
+
 def test_a_submitted_lesson_change_is_declared_on_the_revision_under_review(client, programme, editors):
     lesson = lessons(programme)[1]
     change = submit_lesson_change(client, lesson, editors[0], material=True)
