@@ -30,6 +30,7 @@ from wagtail.models import Locale
 
 from audit.selectors import events_for
 from courses.models import ProgrammePage
+from courses.selectors import programme_title_for_reader, programme_title_in_language
 from lms import admin_filters
 from lms.identity import hpr_verified_q
 
@@ -52,6 +53,15 @@ READ_ONLY_VIEW_KWARGS = {
 def _programmes(request):
     """Attestations point at the programme's default-language page."""
     return ProgrammePage.objects.filter(locale=Locale.get_default()).order_by("path")
+
+
+class ProgrammeChoiceField(admin_filters.ModelChoiceFilterField):
+    def label_from_instance(self, obj):
+        return programme_title_for_reader(obj)  # the reader's language, not the default one
+
+
+class ProgrammeFilter(admin_filters.ModelChoiceFilter):
+    field_class = ProgrammeChoiceField
 
 
 def _local_date(value):
@@ -78,7 +88,7 @@ class AttestationFilterSet(WagtailFilterSet):
     pdf_status = django_filters.ChoiceFilter(
         label=_("PDF"), choices=Attestation.PdfStatus.choices, empty_label=_("All"), widget=forms.RadioSelect
     )
-    programme = admin_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    programme = ProgrammeFilter(label=_("Programme"), queryset=_programmes)
     issued_at = admin_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
     expiring_within = django_filters.NumberFilter(
         label=_("Valid, expiring within (days)"),
@@ -158,8 +168,14 @@ class PdfStatusColumn(Column):
 
 class AttestationIndexView(generic.IndexView):
     def get_base_queryset(self):
-        # The status column asks whether each holder's HPR number is confirmed.
-        return super().get_base_queryset().select_related("user")
+        # The status column asks whether each holder's HPR number is confirmed; the programme is
+        # named in the reader's language (the attested title, in the holder's, is on its page).
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("user")
+            .annotate(programme_shown=programme_title_in_language(key_field="programme_key"))
+        )
 
     @cached_property
     def failed_count(self):
@@ -448,7 +464,12 @@ class AttestationViewSet(ReadOnlyModelViewSet):
         "serial",  # the title column: links to the inspect page, with the row's actions
         "holder_name",
         "hpr_number",
-        "programme_title",
+        Column(
+            "programme_title",
+            label=_("Programme"),
+            accessor=lambda a: a.programme_shown or a.programme_title,
+            sort_key="programme_title",
+        ),
         AttestationStatusColumn(),
         Column(
             "issued_at", label=_("Issued"), accessor=lambda a: _local_date(a.issued_at), sort_key="issued_at"
@@ -515,7 +536,7 @@ class TreatmentInitiationFilterSet(WagtailFilterSet):
         empty_label=_("All"),
         widget=forms.RadioSelect,
     )
-    programme = admin_filters.ModelChoiceFilter(label=_("Programme"), queryset=_programmes)
+    programme = ProgrammeFilter(label=_("Programme"), queryset=_programmes)
     created_at = admin_filters.DateFromToRangeFilter(label=_("Recorded"), widget=DateRangePickerWidget)
     status = django_filters.ChoiceFilter(
         label=_("Attestation status then"),
@@ -542,7 +563,12 @@ class TreatmentInitiationFilterSet(WagtailFilterSet):
 
 class TreatmentInitiationIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("user", "programme", "attestation")
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("user", "programme", "attestation")
+            .annotate(programme_shown=programme_title_in_language(key_field="programme_key"))
+        )
 
 
 class TreatmentInitiationInspectView(LocalTimeInspectView):
@@ -577,7 +603,7 @@ class TreatmentInitiationViewSet(ReadOnlyModelViewSet):
         Column("outcome", label=_("Outcome"), accessor="get_outcome_display"),
         Column("status", label=_("Attestation status then"), accessor=lambda t: _status_label(t.status)),
         Column("user", label=_("Prescriber"), accessor=lambda t: t.user.get_full_name()),
-        Column("programme", label=_("Programme"), accessor=lambda t: t.programme.title),
+        Column("programme", label=_("Programme"), accessor=lambda t: t.programme_shown or t.programme.title),
         Column("patient_reference", label=_("Patient reference")),
     ]
     inspect_view_fields = [

@@ -30,6 +30,7 @@ from audit.services import audit_record
 from certificates.pdf import render_html_to_pdf
 from certificates.selectors import STATUSES, AttestationStatus
 from courses.models import ProgrammePage
+from courses.selectors import programme_title_for_reader
 from lms import admin_filters
 from quizzes.selectors import MIN_ANSWERS_FOR_FLAGS
 
@@ -54,8 +55,13 @@ def _year_before(day: datetime.date) -> datetime.date:
 PERIOD_LIMITS = [MinValueValidator(datetime.date(1900, 1, 1)), MaxValueValidator(datetime.date(2999, 12, 31))]
 
 
+class ProgrammeField(admin_filters.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return programme_title_for_reader(obj)  # the reader's language, not the default one
+
+
 class ReportForm(forms.Form):
-    programme = admin_filters.ModelChoiceField(
+    programme = ProgrammeField(
         label=gettext_lazy("Programme"), queryset=ProgrammePage.objects.none(), empty_label=None
     )
     date_from = forms.DateField(label=gettext_lazy("From"), widget=AdminDateInput, validators=PERIOD_LIMITS)

@@ -10,10 +10,10 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import DraftStateMixin, Locale, Page, WorkflowState
 
@@ -357,6 +357,23 @@ def programme_in_language(*, programme: ProgrammePage, language_code: str) -> Pr
     locale = Locale.objects.filter(language_code=language_code).first()
     translated = programme.get_translation_or_none(locale) if locale else None
     return translated if translated is not None and translated.live else programme
+
+
+def programme_title_in_language(*, key_field: str, language_code: str | None = None):
+    """For annotating rows that point at a programme by its translation key (``key_field``): the
+    title of its live version in ``language_code`` (default: the active language), or None.
+    Registers read in English show English titles for Norwegian holders, and the reverse."""
+    code = get_supported_content_language_variant(language_code or get_language())
+    titles = ProgrammePage.objects.live().filter(
+        translation_key=OuterRef(key_field), locale__language_code=code
+    )
+    return Subquery(titles.values("title")[:1])
+
+
+def programme_title_for_reader(programme: ProgrammePage) -> str:
+    """The programme's title in the active language (its live translation), else as given."""
+    code = get_supported_content_language_variant(get_language())
+    return programme_in_language(programme=programme, language_code=code).title
 
 
 def programme_in_default_locale(*, programme: ProgrammePage) -> ProgrammePage:

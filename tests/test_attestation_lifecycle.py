@@ -531,3 +531,23 @@ def test_compliance_reads_treatment_initiations_and_refusals(client, programme_w
     assert "PAS-0042" not in refused_only
     assert record.status_code == 200
     assert "PAS-0042" in record.content.decode()
+
+
+def test_the_register_names_the_programme_in_the_readers_language(client, programme_with_bank):
+    """A Norwegian holder's row reads in English for an officer who reads the admin in English;
+    the attested title, in the holder's language, stays on the attestation itself."""
+    from courses.models import ProgrammePage
+    from quizzes.models import Question
+
+    english = factories.programme(code="en", slug=programme_with_bank.slug, source=programme_with_bank)
+    factories.translate_bank(Question.objects.filter(locale=programme_with_bank.locale), english)
+    ProgrammePage.objects.filter(pk=english.pk).update(title="Lemtrada training (English)")
+    attestation = attested(programme_with_bank)
+    assert attestation.programme_title == programme_with_bank.title
+    client.force_login(officer())
+
+    page = client.get("/admin/attestations/").content.decode()
+    assert "Lemtrada training (English)" in page  # the row and the filter's choice
+    assert programme_with_bank.title not in page
+    inspect = client.get(f"/admin/attestations/inspect/{attestation.pk}/").content.decode()
+    assert programme_with_bank.title in inspect
