@@ -94,6 +94,12 @@ def staff_enrolled(request) -> bool:
     return user is not None and _is_staff(user) and _mfa_enrolled(user)
 
 
+def on_this_site(path: str) -> bool:
+    """Is ``path`` an address on this site, one that no browser reads as another host
+    ("//host/…", "/\\host/…")? For addresses taken from a request and offered back as links."""
+    return path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
+
+
 def _page_asked_for(request) -> bool:
     """A page the browser navigated to, on this site: worth coming back to after enrolment.
 
@@ -104,8 +110,7 @@ def _page_asked_for(request) -> bool:
         request.method == "GET"
         and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
         and request.path_info not in NOT_PAGES
-        and path.startswith("/")
-        and url_has_allowed_host_and_scheme(path, allowed_hosts=None)  # refuses "//host/"
+        and on_this_site(path)
     )
 
 

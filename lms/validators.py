@@ -11,16 +11,9 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# Bidirectional marks, embeddings, overrides and isolates (Unicode "Bidi_Control", all of them).
-BIDI_CONTROLS = frozenset(
-    "\u061c"  # ARABIC LETTER MARK
-    "\u200e\u200f"  # LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK
-    "\u202a\u202b\u202c\u202d\u202e"  # LRE, RLE, PDF, LRO, RLO
-    "\u2066\u2067\u2068\u2069"  # LRI, RLI, FSI, PDI
-)
-
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that draw
-# nothing (zero-width, joiners, variation selectors, fillers, invisible operators). Python's
+# nothing (zero-width, joiners, variation selectors, fillers, invisible operators, and every
+# bidirectional mark, embedding, override and isolate). Python's
 # unicodedata has no such property, so the ranges are listed here.
 DEFAULT_IGNORABLE = (
     (0x00AD, 0x00AD),
@@ -68,7 +61,7 @@ def _refused(character: str) -> bool:
 def refused_characters(value: str) -> list[str]:
     """The control, format (zero-width, text-direction) and blank-looking characters in
     ``value``, in order."""
-    return [c for c in value or "" if _refused(c) or c in BIDI_CONTROLS]
+    return [c for c in value or "" if _refused(c)]
 
 
 def visible_text(value: str) -> str:
@@ -80,6 +73,6 @@ def visible_text(value: str) -> str:
 
 
 def validate_visible_text(value: str) -> None:
-    """Refuse control and bidirectional-control characters (see the module's docstring)."""
+    """Refuse invisible characters (``refused_characters``; see the module's docstring)."""
     if refused_characters(value):
         raise ValidationError(INVISIBLE_CHARACTERS_MESSAGE, code="invisible_characters")

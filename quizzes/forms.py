@@ -65,7 +65,8 @@ class QuestionForm(ChangeDeclarationForm, WagtailAdminModelForm):
         return cleaned
 
     def _check_declared_material(self, cleaned, options):
-        """A change to how the live question is scored cannot be declared "not material"."""
+        """A change to how the question is scored, against the version learners last saw, cannot
+        be declared "not material" (``selectors.keyed_answer_changed``)."""
         if not self.is_declaring() or cleaned.get("material_change") != "no":
             return
         from .selectors import keyed_answer_changed

@@ -37,7 +37,9 @@ def language_links(context):
 def _url_in_language(path: str, code: str) -> str:
     """The same page in ``code``; an unprefixed path (e.g. the QR code's /verify/…/) gets the prefix.
     A path that would read as another host ("//host/…", a 404 page's own address) leads home."""
-    if not path.startswith("/") or path.startswith("//"):
+    from lms.middleware import on_this_site
+
+    if not on_this_site(path):
         return f"/{code}/"
     url = translate_url(path, code)
     if url != path or path.startswith(f"/{code}/"):
@@ -111,14 +113,14 @@ def staff_continue(context):
     """Where a staff member goes once two-factor authentication is set up, as ``(address, label)``:
     the page they were sent away from (``lms.middleware.StaffMFARequiredMiddleware``), else the
     admin. None for everybody else, and for staff not yet enrolled."""
-    from lms.middleware import MFA_NEXT, staff_enrolled
+    from lms.middleware import MFA_NEXT, on_this_site, staff_enrolled
 
     request = context.get("request")
     if request is None or not staff_enrolled(request):
         return None
     url = request.session.get(MFA_NEXT) or "/admin/"
-    if not url.startswith("/") or url.startswith("//"):
-        url = "/admin/"  # never off the site (the middleware stores none such; older sessions might)
+    if not on_this_site(url):
+        url = "/admin/"  # the middleware stores none such; a session from before it checked might
     if url.startswith("/admin/"):
         return url, _("Continue to the admin")
     return url, _("Continue to the page you asked for")
